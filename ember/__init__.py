@@ -1,0 +1,88 @@
+"""ember: PyTorch's API, written in Python, on NumPy (CPU) and CuPy (CUDA)."""
+
+__version__ = "0.1.0"
+
+from ember import _dtype
+from ember._device import device
+from ember._dtype import bfloat16
+from ember._dtype import bool_ as bool  # noqa: A001
+from ember._dtype import complex64
+from ember._dtype import complex128
+from ember._dtype import dtype
+from ember._dtype import float16
+from ember._dtype import float32
+from ember._dtype import float64
+from ember._dtype import get_default_dtype
+from ember._dtype import int8
+from ember._dtype import int16
+from ember._dtype import int32
+from ember._dtype import int64
+from ember._dtype import promote_types
+from ember._dtype import result_type as _result_type
+from ember._dtype import set_default_dtype
+from ember._dtype import uint8
+from ember._random import Generator
+from ember._random import default_generator as _default_generator
+from ember._random import get_rng_state
+from ember._random import initial_seed
+from ember._random import manual_seed
+from ember._random import seed
+from ember._random import set_rng_state
+from ember._tensor import Size
+from ember._tensor import Tensor
+from ember._tensor import is_tensor
+from ember._tensor import strided
+from ember._printing import set_printoptions
+from ember.autograd.grad_mode import enable_grad
+from ember.autograd.grad_mode import inference_mode
+from ember.autograd.grad_mode import is_grad_enabled
+from ember.autograd.grad_mode import is_inference_mode_enabled
+from ember.autograd.grad_mode import no_grad
+from ember.autograd.grad_mode import set_grad_enabled
+
+# op families: importing them fills the registry
+from ember._ops import _registry
+from ember._ops import creation as _creation  # noqa: F401
+from ember._ops import elementwise as _elementwise  # noqa: F401
+from ember._ops import indexing as _indexing  # noqa: F401
+from ember._ops import joining as _joining  # noqa: F401
+from ember._ops import linalg as _linalg_ops  # noqa: F401
+from ember._ops import reduction as _reduction  # noqa: F401
+from ember._ops import shape as _shape  # noqa: F401
+
+globals().update(_registry.FUNCTIONS)
+_registry.bind_methods(Tensor)
+
+from ember import autograd  # noqa: E402
+
+half = float16
+float = float32  # noqa: A001
+double = float64
+cfloat = complex64
+cdouble = complex128
+short = int16
+int = int32  # noqa: A001
+long = int64
+cpu = device("cpu")
+default_generator = _default_generator()
+
+
+def result_type(tensor1, tensor2):
+    """The dtype torch's promotion rules give an op on these two operands."""
+    return _result_type(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    return _dtype.can_cast(from_, to)
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    return input.dtype.is_complex
+
+
+def numel(input):
+    return input.numel()

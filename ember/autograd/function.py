@@ -1,0 +1,479 @@
+"""Function (ops and user-defined autograd functions) and Node (the backward graph / ctx).
+
+An op is a Function subclass whose ``forward(ctx, *args)`` computes on backend arrays and whose
+``backward(ctx, *grads)`` is written with ember ops (so it is differentiable itself). A user's
+Function subclass is the same class with ``_array_io = False``: its forward sees Tensors.
+``Function.apply`` is the hot path: it tests one flag to decide whether to record a node.
+"""
+
+import itertools
+import weakref
+
+from ember import _tensor
+from ember._backend import backend_for
+from ember._device import CPU
+from ember.autograd.grad_mode import _GradState
+from ember.autograd.grad_mode import no_grad
+
+_sequence = itertools.count()
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward.")
+
+_XP = {}
+
+
+def xp_for(dev):
+    """The array module for a device (cached)."""
+    xp = _XP.get(dev)
+    if xp is None:
+        xp = _XP[dev] = backend_for(dev).xp
+    return xp
+
+
+class Node:
+    """A node of the backward graph. For a Function it is also the ``ctx`` of forward/backward."""
+
+    __slots__ = ("next_functions", "needs_input_grad", "xp", "_arg_pos", "_input_meta",
+                 "_out_meta", "_saved", "_to_save", "_freed", "_seq", "_pre_hooks", "_hooks",
+                 "_tensor_pre_hooks", "_retain_hooks", "_non_diff", "_dirty", "_materialize",
+                 "_metadata", "_anomaly_trace", "__dict__", "__weakref__")
+
+    _fn = None  # the Function subclass this node belongs to (set on the per-function class)
+
+    def __init__(self):
+        self._seq = next(_sequence)
+        self._saved = None
+        self._to_save = None
+        self._freed = False
+        self._pre_hooks = None
+        self._hooks = None
+        self._tensor_pre_hooks = None
+        self._retain_hooks = None
+        self._non_diff = None
+        self._dirty = None
+        self._materialize = True
+        self._metadata = None
+        self._anomaly_trace = None
+
+    # ------------------------------------------------------------------ ctx API
+    def save_for_backward(self, *tensors):
+        """Save tensors (or, in ops, backend arrays) for backward."""
+        self._to_save = tensors
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize = bool(value)
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        saved = self._saved
+        if not saved:
+            return ()
+        return tuple(rec.unpack(self) if rec is not None else None for rec in saved)
+
+    # ------------------------------------------------------------------ graph API
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def metadata(self):
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> new grad_inputs or None, after this node runs."""
+        from ember.utils.hooks import RemovableHandle
+
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> new grad_outputs or None, before this node runs."""
+        from ember.utils.hooks import RemovableHandle
+
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = fn
+        return handle
+
+    def _release(self):
+        self._saved = None
+        self._freed = True
+
+    def __call__(self, *grads):
+        return self._fn.backward(self, *grads)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+class AccumulateGrad(Node):
+    """The node that accumulates a leaf tensor's gradient into its ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self)
+        self.variable = variable
+        self.next_functions = ()
+        self._arg_pos = ()
+        self._input_meta = ()
+        self._out_meta = ((tuple(variable.shape), variable.dtype, variable.device),)
+
+
+def accumulator_of(t):
+    """The AccumulateGrad node of a leaf tensor (held weakly by the tensor, as in torch)."""
+    ref = t._accum
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._accum = weakref.ref(acc)
+    return acc
+
+
+class _SavedTensor:
+    """One value saved for backward, with the version it had when saved."""
+
+    __slots__ = ("tensor", "data", "version", "saved_version", "output_nr", "device")
+
+    def __init__(self, tensor, data, version, output_nr, device):
+        self.tensor = tensor          # the input Tensor (None for outputs and intermediates)
+        self.data = data
+        self.version = version        # the shared version counter ([int]) or None
+        self.saved_version = version[0] if version is not None else 0
+        self.output_nr = output_nr    # >= 0 when this is an output of the node
+        self.device = device
+
+    def unpack(self, node):
+        if self.version is not None and self.version[0] != self.saved_version:
+            t = self.tensor
+            shape = list(self.data.shape)
+            dt = t.dtype if t is not None else _tensor.dtype_of(self.data)
+            from ember._dtype import _TYPE_NAMES
+            where = (f", which is output {self.output_nr} of {node.name()}"
+                     if self.output_nr >= 0 else
+                     (f", which is output {t._output_nr} of {t.grad_fn.name()}"
+                      if t is not None and t.grad_fn is not None else ""))
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [torch.{_TYPE_NAMES[dt]} {shape}]{where}, is at version "
+                f"{self.version[0]}; expected version {self.saved_version} instead. Hint: enable "
+                "anomaly detection to find the operation that failed to compute its gradient, "
+                "with torch.autograd.set_detect_anomaly(True).")
+        if self.tensor is not None:
+            return self.tensor
+        if self.output_nr >= 0:
+            # re-attach the output to its node so that double backward flows through it
+            return _tensor.make(self.data, self.device, True, node, self.output_nr, self.version)
+        return _tensor.make(self.data, self.device)
+
+
+class FunctionMeta(type):
+    """Gives each Function subclass its own Node subclass, named as torch names it."""
+
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        node_name = attrs.get("node_name") or (name + "Backward")
+        cls._node_cls = type(node_name, (Node,), {"__slots__": (), "_fn": cls})
+
+
+class _NullCtx:
+    """The ctx ops see when no graph is recorded: saving does nothing."""
+
+    needs_input_grad = (False,) * 64
+
+    def save_for_backward(self, *args):
+        pass
+
+    def mark_dirty(self, *args):
+        pass
+
+    def mark_non_differentiable(self, *args):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+_NULL_CTX = {}
+
+
+def _null_ctx(dev):
+    ctx = _NULL_CTX.get(dev)
+    if ctx is None:
+        ctx = _NULL_CTX[dev] = _NullCtx()
+        ctx.xp = xp_for(dev)
+    return ctx
+
+
+class Function(metaclass=FunctionMeta):
+    """Base class of differentiable operations; subclass it for custom autograd functions.
+
+    Define ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` as static methods (or
+    ``forward(*args)`` plus ``setup_context(ctx, inputs, output)``) and call ``Fn.apply(...)``.
+    """
+
+    # True for ember's own ops: forward receives and returns backend arrays
+    _array_io = False
+    # index of the input whose memory output 0 views (view ops), or None
+    _view_of = None
+    # whether forward writes into input 0 and returns it (in-place ops)
+    _inplace = False
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode AD.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    @classmethod
+    def vjp(cls, ctx, *grad_outputs):
+        return cls.backward(ctx, *grad_outputs)
+
+    @classmethod
+    def apply(cls, *args):
+        Tensor = _tensor.Tensor
+        dev = None
+        needs = False
+        for a in args:
+            if isinstance(a, Tensor):
+                if dev is None:
+                    dev = a._device
+                elif a._device is not dev:
+                    _check_devices(cls, args)
+                if a._requires_grad:
+                    needs = True
+        if dev is None:
+            dev = CPU
+        record = needs and _GradState.enabled
+        if cls._array_io:
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            if record:
+                ctx = cls._node_cls()
+                ctx.xp = xp_for(dev)
+                ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
+                                             for a in args)
+            else:
+                ctx = _null_ctx(dev)
+            if cls._inplace:
+                _check_inplace(args[0], record)
+            out = cls.forward(ctx, *arrays)
+        else:
+            ctx = cls._node_cls()
+            ctx.xp = xp_for(dev)
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
+                                         for a in args)
+            arrays = None
+            with no_grad():
+                if _has_setup_context(cls):
+                    out = cls.forward(*args)
+                    cls.setup_context(ctx, args, out)
+                else:
+                    out = cls.forward(ctx, *args)
+        return _wrap_outputs(cls, ctx, args, arrays, out, dev, record)
+
+
+def _has_setup_context(cls):
+    return cls.setup_context is not Function.setup_context
+
+
+def _check_devices(cls, args):
+    Tensor = _tensor.Tensor
+    devs = [a._device for a in args if isinstance(a, Tensor) and a.ndim]
+    zero_dim_cpu_ok = {a._device for a in args if isinstance(a, Tensor) and not a.ndim}
+    main = devs[0] if devs else None
+    for d in devs:
+        if d is not main:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {main} and {d}!")
+    for d in zero_dim_cpu_ok:
+        if d is not main and main is not None and d is not CPU:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {main} and {d}!")
+
+
+def _check_inplace(target, record):
+    if not record:
+        return
+    if target.grad_fn is None and target._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    base = target._base
+    if base is not None and base.grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+
+
+def _wrap_outputs(cls, ctx, args, arrays, out, dev, record):
+    Tensor = _tensor.Tensor
+    make = _tensor.make
+    single = type(out) is not tuple
+    outs = (out,) if single else out
+    results = []
+    non_diff = ctx._non_diff if record else None
+    for i, o in enumerate(outs):
+        if cls._array_io:
+            if cls._inplace and i == 0:
+                target = args[0]
+                target._version[0] += 1
+                results.append(target)
+                continue
+            if not isinstance(o, ctx.xp.ndarray):
+                o = ctx.xp.asarray(o)
+            if i == 0 and cls._view_of is not None:
+                base = args[cls._view_of]
+                t = make(o, dev, False, None, 0, base._version)
+                t._base = base if base._base is None else base._base
+            else:
+                t = make(o, dev)
+            results.append(t)
+        else:
+            if isinstance(o, Tensor):
+                if any(o is a for a in args) and (ctx._dirty is None
+                                                  or not any(o is d for d in ctx._dirty)):
+                    o = o.view_as(o)  # returning an input unchanged gives a new alias
+                results.append(o)
+            else:
+                results.append(o)
+    if record:
+        _record(cls, ctx, args, arrays, results, non_diff)
+    elif ctx.__class__ is not _NullCtx and not cls._array_io:
+        ctx._to_save = None
+    return results[0] if single else tuple(results)
+
+
+def _record(cls, ctx, args, arrays, results, non_diff):
+    Tensor = _tensor.Tensor
+    nexts = []
+    pos = []
+    meta = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if a._requires_grad:
+                fn = a.grad_fn
+                if fn is None:
+                    nexts.append((accumulator_of(a), 0))
+                else:
+                    nexts.append((fn, a._output_nr))
+                meta.append((a._data.shape, a.dtype))
+            else:
+                nexts.append((None, 0))
+                meta.append(None)
+            pos.append(i)
+    ctx.next_functions = tuple(nexts)
+    ctx._arg_pos = tuple(pos)
+    ctx._input_meta = tuple(meta)
+    out_meta = []
+    for i, t in enumerate(results):
+        if not isinstance(t, Tensor):
+            out_meta.append(None)
+            continue
+        out_meta.append((t._data.shape, t.dtype, t._device))
+        differentiable = t.dtype.is_floating_point or t.dtype.is_complex
+        if non_diff is not None and any(t is n or t._data is n for n in non_diff):
+            differentiable = False
+        if differentiable:
+            if cls._inplace and i == 0 and t._base is not None:
+                from ember.autograd import _views
+
+                _views.rebase_view_history(t, ctx)
+            else:
+                t.grad_fn = ctx
+                t._output_nr = i
+                t._requires_grad = True
+    ctx._out_meta = tuple(out_meta)
+    to_save = ctx._to_save
+    if to_save:
+        ctx._to_save = None
+        ctx._saved = [_resolve_saved(x, args, arrays, results) for x in to_save]
+    from ember.autograd import anomaly_mode
+    if anomaly_mode._enabled:
+        ctx._anomaly_trace = anomaly_mode.capture_stack()
+
+
+def _resolve_saved(x, args, arrays, results):
+    """Classify a saved value as an input, an output or an intermediate of the node."""
+    if x is None:
+        return None
+    Tensor = _tensor.Tensor
+    is_tensor = isinstance(x, Tensor)
+    for i, r in enumerate(results):
+        if isinstance(r, Tensor) and (r is x or (not is_tensor and r._data is x)):
+            if r.grad_fn is None:  # a non-differentiable output: save it as a plain value
+                return _SavedTensor(r, r._data, r._version, -1, r._device)
+            return _SavedTensor(None, r._data, r._version, i, r._device)
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and (a is x or (arrays is not None and arrays[i] is x)):
+            return _SavedTensor(a, a._data, a._version, -1, a._device)
+    if is_tensor:
+        return _SavedTensor(x, x._data, x._version, -1, x._device)
+    return _SavedTensor(None, x, None, -1, _tensor.device_of(x))
+
+
+def once_differentiable(backward):
+    """Mark a backward as first-order only: its results cannot be differentiated again."""
+    import functools
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            out = backward(ctx, *grads)
+        if not _GradState.enabled:
+            return out
+        requires = any(isinstance(g, _tensor.Tensor) and g._requires_grad for g in grads)
+        if not requires:
+            return out
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        deps = [g for g in grads if isinstance(g, _tensor.Tensor) and g._requires_grad]
+        marked = tuple(_DelayedError.apply(g, *deps) if isinstance(g, _tensor.Tensor) else g
+                       for g in outs)
+        return marked[0] if single else marked
+
+    return wrapper
+
+
+class _DelayedError(Function):
+    node_name = "Error"
+
+    @staticmethod
+    def forward(ctx, x, *deps):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
+
+
+class InplaceFunction(Function):
+    pass
+
+
+class NestedIOFunction(Function):
+    pass
