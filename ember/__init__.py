@@ -42,18 +42,36 @@ from ember.autograd.grad_mode import set_grad_enabled
 
 # op families: importing them fills the registry
 from ember._ops import _registry
+from ember._ops import comparison as _comparison  # noqa: F401
+from ember._ops import complex_ops as _complex_ops  # noqa: F401
+from ember._ops import conv as _conv  # noqa: F401
 from ember._ops import creation as _creation  # noqa: F401
+from ember._ops import decompositions as _decompositions  # noqa: F401
 from ember._ops import elementwise as _elementwise  # noqa: F401
+from ember._ops import elementwise_more as _elementwise_more  # noqa: F401
 from ember._ops import indexing as _indexing  # noqa: F401
 from ember._ops import joining as _joining  # noqa: F401
 from ember._ops import linalg as _linalg_ops  # noqa: F401
+from ember._ops import misc as _misc  # noqa: F401
+from ember._ops import nn_ops as _nn_ops  # noqa: F401
+from ember._ops import pooling as _pooling  # noqa: F401
+from ember._ops import random as _random_ops  # noqa: F401
 from ember._ops import reduction as _reduction  # noqa: F401
 from ember._ops import shape as _shape  # noqa: F401
+from ember._ops import sorting as _sorting  # noqa: F401
 
 globals().update(_registry.FUNCTIONS)
 _registry.bind_methods(Tensor)
 
 from ember import autograd  # noqa: E402
+from ember import linalg  # noqa: E402
+from ember import nn  # noqa: E402
+from ember import optim  # noqa: E402
+from ember import serialization  # noqa: E402
+from ember import utils  # noqa: E402
+from ember.serialization import load  # noqa: E402
+from ember.serialization import save  # noqa: E402
+import ember.utils.data  # noqa: E402
 
 half = float16
 float = float32  # noqa: A001

@@ -1,0 +1,1 @@
+"""comparison (to be written)."""

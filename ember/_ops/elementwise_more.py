@@ -1,0 +1,1 @@
+"""elementwise_more (to be written)."""

@@ -1,0 +1,1 @@
+"""misc (to be written)."""

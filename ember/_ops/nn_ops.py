@@ -1,0 +1,1 @@
+"""nn_ops (to be written)."""

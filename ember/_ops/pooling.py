@@ -1,0 +1,1 @@
+"""pooling (to be written)."""

@@ -1,0 +1,3 @@
+"""nn.modules.activation (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.batchnorm (to be written)."""
+
+__all__ = []

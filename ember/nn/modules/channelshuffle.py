@@ -1,0 +1,3 @@
+"""nn.modules.channelshuffle (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.container (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.conv (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.distance (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.dropout (to be written)."""
+
+__all__ = []

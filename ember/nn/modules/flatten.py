@@ -1,0 +1,3 @@
+"""nn.modules.flatten (to be written)."""
+
+__all__ = []

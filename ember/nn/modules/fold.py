@@ -1,0 +1,3 @@
+"""nn.modules.fold (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.instancenorm (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.lazy (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.linear (to be written)."""
+
+__all__ = []

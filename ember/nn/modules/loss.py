@@ -1,0 +1,3 @@
+"""nn.modules.loss (to be written)."""
+
+__all__ = []

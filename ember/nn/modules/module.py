@@ -1,0 +1,3 @@
+"""nn.modules.module (to be written)."""
+
+__all__ = []

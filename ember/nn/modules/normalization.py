@@ -1,0 +1,3 @@
+"""nn.modules.normalization (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.padding (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.pixelshuffle (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.pooling (to be written)."""
+
+__all__ = []

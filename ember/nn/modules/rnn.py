@@ -1,0 +1,3 @@
+"""nn.modules.rnn (to be written)."""
+
+__all__ = []

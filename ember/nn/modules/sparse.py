@@ -1,0 +1,3 @@
+"""nn.modules.sparse (to be written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn.modules.transformer (to be written)."""
+
+__all__ = []

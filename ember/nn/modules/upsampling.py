@@ -1,0 +1,3 @@
+"""nn.modules.upsampling (to be written)."""
+
+__all__ = []

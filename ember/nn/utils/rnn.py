@@ -1,0 +1,1 @@
+"""nn.utils.rnn: packed sequences (to be written)."""
