@@ -458,7 +458,8 @@ class PowTensor(Function):
             ga = g * (b * a ** (b - 1)).where(b != 0, 0.0)
         if need[1]:
             # 0 ** b contributes no gradient w.r.t. b where b >= 0 (torch's convention)
-            gb = (g * out * a.log()).where((a != 0) | (b < 0), 0.0)
+            grad_b = g * out * a.log()
+            gb = grad_b.where(a != 0, grad_b.where(b < 0, 0.0))
         return ga, gb
 
 
