@@ -122,7 +122,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                       UserWarning, stacklevel=2)
     arr, known = _to_array(data)
     dt = dtype or known or _infer_dtype(arr)
-    arr = np.array(arr, dtype=dt.np_dtype, copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # torch casts silently (inf, wrap)
+        arr = np.array(arr, dtype=dt.np_dtype, copy=True)
     dev = _device(device)
     if dev is not CPU:
         arr = backend_for(dev).from_host(arr, dev)
