@@ -291,13 +291,60 @@ def squeeze(input, dim=None):
     return Squeeze.apply(input, dims)
 
 
+def _strided(xp, x, shape, strides, offset):
+    """A writable NumPy/CuPy view of x's memory: element `offset` (relative to x's first element)
+    is the view's first element; `strides` are in elements."""
+    item = x.itemsize
+    if offset:
+        flat = xp.lib.stride_tricks.as_strided(x, shape=(offset + 1,), strides=(item,))
+        x = flat[offset:]
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=tuple(s * item for s in
+                                                                          strides))
+
+
+def _contiguous_strides(shape):
+    out = []
+    acc = 1
+    for s in reversed(shape):
+        out.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(out))
+
+
+def _positions(size, stride, offset):
+    """Linear positions (int64 array of shape `size`) of a strided geometry."""
+    idx = np.full((), offset, dtype=np.int64)
+    for sz, st in zip(size, stride):
+        idx = idx[..., None] + np.arange(sz, dtype=np.int64) * st
+    return idx
+
+
+def _scatter_back(g, in_shape, positions):
+    """The gradient of a view of a contiguous `in_shape` tensor whose elements sit at
+    `positions`: g's values added back at those positions (differentiable)."""
+    from ember._ops import creation
+
+    n = 1
+    for s in in_shape:
+        n *= s
+    pos = _tensor.make(_to_device_array(g, positions.reshape(-1)), g._device)
+    buf = creation.zeros(n, dtype=g.dtype, device=g.device)
+    return buf.index_put((pos,), g.reshape(-1), accumulate=True).reshape(in_shape)
+
+
+def _to_device_array(like, arr):
+    from ember._backend import backend_for
+
+    return backend_for(like._device).from_host(arr, like._device)
+
+
 class AsStrided(Function):
     node_name = "AsStridedBackward0"
     _array_io = True
     _view_of = 0
 
     @staticmethod
-    def forward(ctx, x, size, stride, offset, base_shape):
+    def forward(ctx, x, size, stride, offset):
         from ember._backend import backend_for
 
         be = backend_for(_tensor.device_of(x))
@@ -305,32 +352,27 @@ class AsStrided(Function):
         item = x.itemsize
         flat = ctx.xp.lib.stride_tricks.as_strided(root, shape=(root.nbytes // item,),
                                                    strides=(item,))
-        ctx.geometry = (x.shape, size, stride, offset)
+        x_off = (be.data_ptr(x) - be.data_ptr(root)) // item
+        ctx.geometry = (x.shape, tuple(s // item for s in x.strides), x_off, size, stride,
+                        offset)
         return ctx.xp.lib.stride_tricks.as_strided(
             flat[offset:], shape=size, strides=tuple(s * item for s in stride))
 
     @staticmethod
     def backward(ctx, g):
-        in_shape, size, stride, offset = ctx.geometry
         from ember._ops import creation
 
-        # scatter-add the gradient through the same geometry on a contiguous buffer
-        n = 1
-        for s in in_shape:
-            n *= s
-        span = offset + 1 + sum((sz - 1) * st for sz, st in zip(size, stride) if sz > 0)
-        buf = creation.zeros(max(span, n), dtype=g.dtype, device=g.device)
-        idx = _strided_indices(size, stride, offset)
-        buf = buf.index_put((creation.tensor(idx.reshape(-1)),), g.reshape(-1),
-                            accumulate=True)
-        return buf[:n].reshape(in_shape), None, None, None, None
-
-
-def _strided_indices(size, stride, offset):
-    idx = np.full((), offset, dtype=np.int64)
-    for sz, st in zip(size, stride):
-        idx = idx[..., None] + np.arange(sz, dtype=np.int64) * st
-    return idx
+        in_shape, in_stride, in_off, size, stride, offset = ctx.geometry
+        # add the gradient into a buffer laid out like the storage, then read the input's
+        # elements from it
+        out_pos = _positions(size, stride, offset).reshape(-1)
+        in_pos = _positions(in_shape, in_stride, in_off).reshape(-1)
+        span = 1 + max(int(out_pos.max(initial=0)), int(in_pos.max(initial=0)))
+        buf = creation.zeros(span, dtype=g.dtype, device=g.device)
+        buf = buf.index_put((_tensor.make(_to_device_array(g, out_pos), g._device),),
+                            g.reshape(-1), accumulate=True)
+        return buf[_tensor.make(_to_device_array(g, in_pos), g._device)].reshape(in_shape), \
+            None, None, None
 
 
 @register()
@@ -340,8 +382,26 @@ def as_strided(input, size, stride, storage_offset=None):
     stride = tuple(int(s) for s in stride)
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(size)}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
     offset = input.storage_offset() if storage_offset is None else int(storage_offset)
-    return AsStrided.apply(input, size, stride, offset, tuple(input.shape))
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    from ember._backend import backend_for
+
+    root = backend_for(input._device).storage_root(input._data)
+    need = offset + 1 + sum((a - 1) * b for a, b in zip(size, stride)) if all(size) else 0
+    avail = root.nbytes // input._data.itemsize
+    if need > avail:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {input._data.itemsize} requiring a "
+                           f"storage size of {need * input._data.itemsize} are out of bounds "
+                           f"for storage of size {avail * input._data.itemsize}")
+    return AsStrided.apply(input, size, stride, offset)
 
 
 class Narrow(Function):
@@ -434,3 +494,534 @@ def unbind(input, dim=0):
         o._version = input._version
         o._base = input if input._base is None else input._base
     return outs
+
+
+def _resolve_dims(dims, n, name):
+    if isinstance(dims, int):
+        dims = (dims,)
+    return tuple(wrap_dim(d, n) for d in dims)
+
+
+@register("movedim")
+def movedim(input, source, destination):
+    """Move dims `source` to positions `destination`; the others keep their order (a view)."""
+    n = input.ndim
+    src = _resolve_dims(source, n, "source")
+    dst = _resolve_dims(destination, n, "destination")
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source "
+                           f"({list(source) if not isinstance(source, int) else [source]} dims) "
+                           f"should contain the same number of dims as destination "
+                           f"({list(destination) if not isinstance(destination, int) else [destination]}"
+                           f" dims)")
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({list(source)})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(destination)})")
+    perm = [-1] * n
+    for s_, d_ in zip(src, dst):
+        perm[d_] = s_
+    rest = iter(d for d in range(n) if d not in src)
+    perm = [p if p >= 0 else next(rest) for p in perm]
+    return Permute.apply(input, tuple(perm))
+
+
+moveaxis = register("moveaxis")(movedim)
+
+
+@register()
+def unflatten(input, dim, sizes):
+    """Expand dimension `dim` into the shape `sizes` (one entry may be -1)."""
+    n = input.ndim
+    d = wrap_dim(dim, n)
+    sizes = shape_arg((sizes,))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    have = input.shape[d]
+    try:
+        resolved = infer_size(sizes, have)
+    except RuntimeError:
+        if sizes.count(-1) > 1:
+            raise
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({have}) in the input tensor") from None
+    shape = tuple(input.shape[:d]) + resolved + tuple(input.shape[d + 1:])
+    return view(input, shape) if _viewable(input, shape) else reshape(input, shape)
+
+
+def _viewable(input, shape):
+    try:
+        np.reshape(input._data, shape, copy=False)
+        return True
+    except ValueError:
+        return False
+
+
+@register()
+def ravel(input):
+    """The elements as a 1-D tensor (a view when contiguous)."""
+    return reshape(input, -1)
+
+
+class Select(Function):
+    node_name = "SelectBackward0"
+    _array_io = True
+    _view_of = 0
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.args = (x.shape, dim, index)
+        return x[(slice(None),) * dim + (index, Ellipsis)]
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dim, index = ctx.args
+        from ember._ops import creation
+
+        out = creation.zeros(shape, dtype=g.dtype, device=g.device)
+        return out.select_scatter(g, dim, index), None, None
+
+
+@register()
+def select(input, dim, index):
+    """The slice at `index` along `dim`, without that dimension (a view)."""
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    index = int(index)
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {dim}")
+    return Select.apply(input, d, index + size if index < 0 else index)
+
+
+def _diag_geometry(shape, strides, offset, d1, d2):
+    """(shape, strides, start offset) of the diagonal view; strides/offset in elements."""
+    n1, n2 = shape[d1], shape[d2]
+    if offset >= 0:
+        length = max(min(n1, n2 - offset), 0)
+        start = offset * strides[d2] if length else 0
+    else:
+        length = max(min(n1 + offset, n2), 0)
+        start = -offset * strides[d1] if length else 0
+    keep = [i for i in range(len(shape)) if i not in (d1, d2)]
+    out_shape = tuple(shape[i] for i in keep) + (length,)
+    out_strides = tuple(strides[i] for i in keep) + (strides[d1] + strides[d2],)
+    return out_shape, out_strides, start
+
+
+class Diagonal(Function):
+    node_name = "DiagonalBackward0"
+    _array_io = True
+    _view_of = 0
+
+    @staticmethod
+    def forward(ctx, x, offset, d1, d2):
+        item = x.itemsize
+        geo = _diag_geometry(x.shape, [s // item for s in x.strides], offset, d1, d2)
+        ctx.args = (x.shape, offset, d1, d2)
+        return _strided(ctx.xp, x, *geo)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, offset, d1, d2 = ctx.args
+        return diag_embed_into(g, shape, offset, d1, d2), None, None, None
+
+
+def diag_embed_into(g, shape, offset, d1, d2):
+    """Zeros of `shape` with g on the (offset, d1, d2) diagonal (differentiable in g)."""
+    geo = _diag_geometry(shape, _contiguous_strides(shape), offset, d1, d2)
+    return _scatter_back(g, shape, _positions(*geo))
+
+
+@register()
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of dims (dim1, dim2) as the last dimension (a view)."""
+    n = input.ndim
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, int(offset), d1, d2)
+
+
+class DiagEmbed(Function):
+    node_name = "DiagEmbedBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, x, offset, d1, d2, shape):
+        ctx.args = (offset, d1, d2)
+        out = ctx.xp.zeros(shape, dtype=x.dtype)
+        geo = _diag_geometry(shape, _contiguous_strides(shape), offset, d1, d2)
+        _strided(ctx.xp, out, *geo)[...] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        offset, d1, d2 = ctx.args
+        return g.diagonal(offset, d1, d2), None, None, None, None
+
+
+@register()
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Tensors whose (dim1, dim2) diagonals are the last dimension of input."""
+    n = input.ndim + 1
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    m = input.shape[-1] + abs(offset) if input.ndim else 1 + abs(offset)
+    rest = list(input.shape[:-1])
+    shape = []
+    for i in range(n):
+        shape.append(m if i in (d1, d2) else rest.pop(0))
+    return DiagEmbed.apply(input, int(offset), d1, d2, tuple(shape))
+
+
+class DiagCopy(Function):
+    node_name = "DiagonalBackward0_copy"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, x, offset):
+        ctx.args = (x.shape, offset)
+        return ctx.xp.diagonal(x, offset).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, offset = ctx.args
+        return diag_embed_into(g, shape, offset, 0, 1), None
+
+
+@register()
+def diag(input, diagonal=0):
+    """1-D input: a square matrix with it on a diagonal; 2-D input: a diagonal as 1-D."""
+    if input.ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if input.ndim == 2:
+        return DiagCopy.apply(input, int(diagonal))
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.ndim}D")
+
+
+@register()
+def diagflat(input, offset=0):
+    """A 2-D tensor with the flattened input on a diagonal."""
+    return diag_embed(input.reshape(-1), offset, 0, 1)
+
+
+class Unfold(Function):
+    node_name = "UnfoldBackward0"
+    _array_io = True
+    _view_of = 0
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        item = x.itemsize
+        st = [s // item for s in x.strides]
+        shape, strides = _unfold_geometry(x.shape, st, dim, size, step)
+        ctx.args = (x.shape, dim, size, step)
+        return _strided(ctx.xp, x, shape, strides, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dim, size, step = ctx.args
+        geo = _unfold_geometry(shape, _contiguous_strides(shape), dim, size, step)
+        return _scatter_back(g, shape, _positions(*geo, 0)), None, None, None
+
+
+def _unfold_geometry(shape, strides, dim, size, step):
+    shape = list(shape)
+    strides = list(strides)
+    if not shape:
+        return (size,), (1,)
+    n = (shape[dim] - size) // step + 1
+    st = strides[dim]
+    shape[dim] = n
+    strides[dim] = st * step
+    return tuple(shape) + (size,), tuple(strides) + (st,)
+
+
+@register(function=False)
+def unfold(input, dimension, size, step):
+    """All windows of `size` elements with stride `step` along `dimension` (a view)."""
+    d = wrap_dim(dimension, input.ndim)
+    have = input.shape[d] if input.ndim else 1
+    if size > have:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {have} but size is "
+                           f"{size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    return Unfold.apply(input, d, int(size), int(step))
+
+
+@register()
+def broadcast_to(input, size):
+    """Broadcast to `size` (a view; see expand)."""
+    return expand(input, size)
+
+
+@register(method=False)
+def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to."""
+    from ember._ops._util import broadcast_shapes as _bs
+
+    norm = []
+    for s in shapes:
+        if isinstance(s, int):
+            s = (s,)
+        s = tuple(int(v) for v in s)
+        if any(v < 0 for v in s):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(s)}: "
+                               f"{list(s)}")
+        norm.append(s)
+    return _tensor.Size(_bs(*norm))
+
+
+# ---------------------------------------------------------------------------------- reorder
+
+
+class Flip(Function):
+    node_name = "FlipBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return ctx.xp.flip(x, dims).copy() if dims else x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.flip(ctx.dims), None
+
+
+@register()
+def flip(input, *dims):
+    """Reverse the order of elements along the given dims (a copy)."""
+    dims = shape_arg(dims)
+    d = tuple(wrap_dim(x, input.ndim) for x in dims)
+    if len(set(d)) != len(d):
+        raise RuntimeError(f"dim {d[0]} appears multiple times in the list of dims")
+    return Flip.apply(input, d)
+
+
+@register()
+def fliplr(input):
+    """Flip along dim 1."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+@register()
+def flipud(input):
+    """Flip along dim 0."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+class Roll(Function):
+    node_name = "RollBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.args = (shifts, dims)
+        if dims is None:
+            return ctx.xp.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
+        return ctx.xp.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        shifts, dims = ctx.args
+        neg = tuple(-s for s in shifts)
+        return g.roll(neg, dims), None, None
+
+
+@register()
+def roll(input, shifts, dims=None):
+    """Shift elements circularly along dims (or over the flattened tensor)."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               f"dims:0")
+        return Roll.apply(input, shifts, None)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
+    dims = tuple(wrap_dim(d, input.ndim) for d in dims)
+    return Roll.apply(input, shifts, dims)
+
+
+@register()
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of `dims` (from the first towards the second)."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = wrap_dim(dims[0], input.ndim), wrap_dim(dims[1], input.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return flip(input, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(input, d0, d1)
+    if k == 3:
+        return flip(input, d0).transpose(d0, d1)
+    return input.clone()
+
+
+class Tril(Function):
+    node_name = "TrilBackward0"
+    _array_io = True
+    upper = False
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return _triangle(ctx.xp, x, k, False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.tril(ctx.k), None
+
+
+class Triu(Function):
+    node_name = "TriuBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return _triangle(ctx.xp, x, k, True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.triu(ctx.k), None
+
+
+def _triangle(xp, x, k, upper):
+    r, c = x.shape[-2:]
+    rows = xp.arange(r)[:, None]
+    cols = xp.arange(c)[None, :]
+    keep = (cols - rows >= k) if upper else (cols - rows <= k)
+    return xp.where(keep, x, xp.zeros((), dtype=x.dtype))
+
+
+class TrilInplace(Function):
+    node_name = "TrilBackward0"
+    _array_io = True
+    _inplace = True
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        x[...] = _triangle(ctx.xp, x, k, False)
+        return x
+
+    backward = Tril.backward
+
+
+class TriuInplace(Function):
+    node_name = "TriuBackward0"
+    _array_io = True
+    _inplace = True
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        x[...] = _triangle(ctx.xp, x, k, True)
+        return x
+
+    backward = Triu.backward
+
+
+def _tri_check(input, name):
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+
+
+@register()
+def tril(input, diagonal=0, *, out=None):
+    """The lower triangle (elements with col - row <= diagonal); the rest zero."""
+    _tri_check(input, "tril")
+    return Tril.apply(input, int(diagonal))
+
+
+@register()
+def triu(input, diagonal=0, *, out=None):
+    """The upper triangle (elements with col - row >= diagonal); the rest zero."""
+    _tri_check(input, "triu")
+    return Triu.apply(input, int(diagonal))
+
+
+@register(function=False)
+def tril_(input, diagonal=0):
+    _tri_check(input, "tril")
+    return TrilInplace.apply(input, int(diagonal))
+
+
+@register(function=False)
+def triu_(input, diagonal=0):
+    _tri_check(input, "triu")
+    return TriuInplace.apply(input, int(diagonal))
+
+
+def _tri_indices(row, col, offset, dtype, device, upper):
+    from ember import _dtype
+    from ember._ops import creation
+
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else
+                           f"col must be non-negative, got{col}")
+    r = np.arange(row)[:, None]
+    c = np.arange(col)[None, :]
+    keep = (c - r >= offset) if upper else (c - r <= offset)
+    rr, cc = np.nonzero(keep)
+    dt = dtype or _dtype.int64
+    return creation.tensor(np.stack([rr, cc]).astype(np.int64), dtype=dt, device=device)
+
+
+@register(method=False)
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """Coordinates (2 x N) of the lower triangle of a row x col matrix, row-major."""
+    return _tri_indices(row, col, offset, dtype, device, False)
+
+
+@register(method=False)
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """Coordinates (2 x N) of the upper triangle of a row x col matrix, row-major."""
+    return _tri_indices(row, col, offset, dtype, device, True)
+
+
+@register(function=False)
+def resize_(input, *sizes, memory_format=None):
+    """Change the shape in place; new elements are uninitialised (kept data is row-major)."""
+    shape = shape_arg(sizes)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                           f"{list(shape)}")
+    if input._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    n = 1
+    for s in shape:
+        n *= s
+    arr = input._data
+    if n == arr.size and arr.flags.c_contiguous:
+        input._data = arr.reshape(shape)
+    else:
+        from ember.autograd.function import xp_for
+
+        new = xp_for(input._device).empty(n, dtype=arr.dtype)
+        k = min(n, arr.size)
+        new[:k] = arr.reshape(-1)[:k]
+        input._data = new.reshape(shape)
+    return input
