@@ -379,3 +379,91 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """3-D transposed convolution (the adjoint of conv3d in its input)."""
     return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
                              dilation, 3)
+
+
+# ----------------------------------------------------------------------------- unfold / fold
+class Im2Col(Function):
+    node_name = "Im2ColBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, x, ksize, dil, pad, stride):
+        xp = ctx.xp
+        n, c = x.shape[:2]
+        cols, out = _im2col(xp, x, ksize, stride, tuple((p, p) for p in pad), dil, 1)
+        ctx.params = (x.shape[2:], ksize, dil, pad, stride)
+        ck = cols.shape[1]
+        return xp.ascontiguousarray(cols.reshape(ck, n, -1).transpose(1, 0, 2))
+
+    @staticmethod
+    def backward(ctx, g):
+        size, ksize, dil, pad, stride = ctx.params
+        return Col2Im.apply(g, size, ksize, dil, pad, stride), None, None, None, None
+
+
+class Col2Im(Function):
+    node_name = "Col2ImBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, cols, size, ksize, dil, pad, stride):
+        xp = ctx.xp
+        n, ck, length = cols.shape
+        k = math.prod(ksize)
+        c = ck // k
+        out = tuple(_out_size(size[i] + 2 * pad[i], ksize[i], stride[i], dil[i])
+                    for i in range(len(size)))
+        if math.prod(out) != length:
+            raise RuntimeError(f"Given output_size={list(size)}, kernel_size={list(ksize)}, "
+                               f"dilation={list(dil)}, padding={list(pad)}, "
+                               f"stride={list(stride)}, expected size of input's dimension 2 "
+                               f"to match the calculated number of sliding blocks "
+                               f"{' * '.join(map(str, out))} = {math.prod(out)}, but got "
+                               f"input.size(2)={length}.")
+        ctx.params = (ksize, dil, pad, stride)
+        c5 = cols.transpose(1, 0, 2).reshape((c,) + tuple(ksize) + (n,) + out)
+        return xp.ascontiguousarray(_col2im(xp, c5, n, c, size, ksize, stride,
+                                            tuple((p, p) for p in pad), dil, out))
+
+    @staticmethod
+    def backward(ctx, g):
+        ksize, dil, pad, stride = ctx.params
+        return Im2Col.apply(g, ksize, dil, pad, stride), None, None, None, None, None
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L) (im2col)."""
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported "
+                                  f"(got {input.ndim}D)")
+    x = input.unsqueeze(0) if input.ndim == 3 else input
+    ksize = _tuple(kernel_size, 2, "kernel_size")
+    dil, pad, stride = (_tuple(dilation, 2, "dilation"), _tuple(padding, 2, "padding"),
+                        _tuple(stride, 2, "stride"))
+    for i in range(2):
+        if (x.shape[2 + i] + 2 * pad[i] - dil[i] * (ksize[i] - 1) - 1) < 0:
+            raise RuntimeError(f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), "
+                               f"kernel_size=({ksize[0]}, {ksize[1]}), dilation=({dil[0]}, "
+                               f"{dil[1]}), padding=({pad[0]}, {pad[1]}), calculated shape of "
+                               f"the array of sliding blocks as (0, 0), but its components must "
+                               f"be at least one.")
+    y = Im2Col.apply(x, ksize, dil, pad, stride)
+    return y.squeeze(0) if input.ndim == 3 else y
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Combine sliding local blocks into a tensor, summing overlaps (col2im)."""
+    if input.ndim not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input "
+                                  f"Tensors are supported (got {input.ndim}D)")
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    size = _tuple(output_size, 2, "output_size")
+    ksize = _tuple(kernel_size, 2, "kernel_size")
+    dil, pad, stride = (_tuple(dilation, 2, "dilation"), _tuple(padding, 2, "padding"),
+                        _tuple(stride, 2, "stride"))
+    if x.shape[1] % math.prod(ksize):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={x.shape[1]} and "
+                           f"kernel_size=({ksize[0]}, {ksize[1]})")
+    y = Col2Im.apply(x, size, ksize, dil, pad, stride)
+    return y.squeeze(0) if input.ndim == 2 else y

@@ -7,9 +7,12 @@ from ember._ops.conv import conv3d
 from ember._ops.conv import conv_transpose1d
 from ember._ops.conv import conv_transpose2d
 from ember._ops.conv import conv_transpose3d
+from ember._ops.conv import fold
+from ember._ops.conv import unfold
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "fold", "unfold",
 ]
 
 from ember._ops.pooling import adaptive_avg_pool1d
