@@ -216,27 +216,27 @@ def result_type(*operands):
 
 
 def _combine(dim_t, zero_t, scal_cat):
-    res = dim_t
-    if zero_t is not None:
-        if res is None:
-            res = zero_t
-        elif zero_t._category > res._category:
-            res = _upgrade(res, zero_t)
-    if scal_cat is not None:
-        if res is None:
-            res = _default_for(scal_cat)
-        elif scal_cat > res._category:
-            res = _upgrade(res, _default_for(scal_cat))
-    return res
+    wrapped = None if scal_cat is None else _default_for(scal_cat)
+    return _combine_categories(dim_t, _combine_categories(zero_t, wrapped))
 
 
-def _upgrade(base, higher):
-    """A lower-priority operand of a higher category: take its kind at the default width,
-    keeping a complex result wide enough for the base's float width."""
-    if higher._category == _COMPLEX and base._category == _FLOAT:
-        return complex128 if base is float64 else (complex64 if higher is complex64 else higher)
-    if higher._category == _FLOAT and base._category <= _INT:
+def _combine_categories(higher, lower):
+    """Merge the result of a higher-priority operand class with a lower one (torch's rule)."""
+    if higher is None:
+        return lower
+    if lower is None:
         return higher
+    if higher._category == _COMPLEX:
+        return higher
+    if lower._category == _COMPLEX:
+        # a float keeps its width as the real part; ember has no complex32, so half -> complex64
+        if higher._category == _FLOAT:
+            return complex128 if higher is float64 else complex64
+        return lower
+    if higher._category == _FLOAT:
+        return higher
+    if higher is bool_ or lower._category == _FLOAT:
+        return promote_types(higher, lower)
     return higher
 
 

@@ -211,8 +211,8 @@ class Tensor:
         """Strides in elements."""
         item = self._data.itemsize
         strides = tuple(s // item for s in self._data.strides)
-        if self._data.size == 0 or any(n == 1 for n in self._data.shape):
-            strides = _canonical_strides(self._data.shape, strides)
+        if self._data.size == 0 or 0 in strides:
+            strides = _torch_strides(self._data.shape, strides)
         if dim is None:
             return strides
         return strides[_wrap_dim(dim, self._data.ndim)]
@@ -630,21 +630,20 @@ def _wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
-def _canonical_strides(shape, strides):
-    """torch reports contiguous-style strides for size-1 dims of contiguous tensors."""
+def _torch_strides(shape, strides):
+    """torch's strides where NumPy's differ: empty tensors report contiguous strides, and an
+    inserted size-1 dim (NumPy stride 0) gets the extent of the dim after it."""
+    n = len(shape)
     out = list(strides)
-    expected = 1
-    for i in range(len(shape) - 1, -1, -1):
-        if shape[i] == 1 or shape[i] == 0:
-            out[i] = expected if shape[i] == 1 or len(shape) else out[i]
-        expected *= max(shape[i], 1)
-    if any(s == 0 for s in shape):
-        out = []
+    if 0 in shape:
         expected = 1
-        for s in reversed(shape):
-            out.append(expected)
-            expected *= max(s, 1)
-        out.reverse()
+        for i in range(n - 1, -1, -1):
+            out[i] = expected
+            expected *= max(shape[i], 1)
+        return tuple(out)
+    for i in range(n - 1, -1, -1):
+        if shape[i] == 1 and out[i] == 0:
+            out[i] = out[i + 1] * shape[i + 1] if i + 1 < n else 1
     return tuple(out)
 
 

@@ -14,9 +14,14 @@ def data_ptr(arr):
 def storage_root(arr):
     """The array that owns the memory `arr` views (the storage)."""
     root = arr
-    while isinstance(root.base, xp.ndarray):
-        root = root.base
-    return root
+    while True:
+        base = root.base
+        if isinstance(base, xp.ndarray):
+            root = base
+        elif isinstance(getattr(base, "base", None), xp.ndarray):
+            root = base.base  # as_strided/broadcast_to wrap their source in a DummyArray
+        else:
+            return root
 
 
 def to_host(arr):

@@ -289,7 +289,8 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
              requires_grad=False):
     dt = dtype or _dtype.get_default_dtype()
     exps = linspace(start, end, steps, dtype=_dtype.float64, device=device)
-    arr = (base ** exps._data).astype(dt.np_dtype)
+    with np.errstate(over="ignore"):
+        arr = (base ** exps._data).astype(dt.np_dtype)
     return _finish(arr, exps.device, requires_grad)
 
 
