@@ -180,7 +180,7 @@ def digamma(xp, x):
         refl = val - math.pi / xp.tan(math.pi * r)
         out = xp.where(neg, refl, val)
         out = xp.where((xd < 0) & (xd == xp.floor(xd)), math.nan, out)
-        out = xp.where(xd == 0, -math.inf, out)
+        out = xp.where(xd == 0, xp.copysign(math.inf, -xd), out)  # as torch: psi(-0) = +inf
         out = xp.where(xp.isnan(xd) | (xd == -math.inf), math.nan, out)
         return _finish(xp, out, x)
 

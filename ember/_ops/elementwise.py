@@ -408,6 +408,25 @@ def neg(input, *, out=None):
 negative = register("negative")(neg)
 
 
+class NegInplace(Function):
+    node_name = "NegBackward0"
+    _array_io = True
+    _inplace = True
+
+    @staticmethod
+    def forward(ctx, x):
+        Neg.forward(ctx, x[:0])  # the bool check
+        ctx.xp.negative(x, out=x)
+        return x
+
+    backward = Neg.backward
+
+
+@register("neg_", "negative_")
+def neg_(input):
+    return NegInplace.apply(input)
+
+
 class Pow(Function):
     """tensor ** scalar."""
 

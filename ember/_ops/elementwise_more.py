@@ -112,6 +112,15 @@ def _unary(name, node, kernel, deriv=None, *, saves="x", floating=True, reject="
     return op
 
 
+def inplace_result(input, result, name):
+    """Write an out-of-place result back into input, refusing what torch's x_ forms refuse."""
+    inplace_check(input._data, result.dtype, name)
+    if tuple(result.shape) != tuple(input.shape):
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast "
+                           f"shape {list(result.shape)}")
+    return input.copy_(result)
+
+
 def _zeros(g, x, out):
     return g * 0
 
@@ -137,6 +146,8 @@ tanh = _unary("tanh", "TanhBackward0", lambda xp, x: xp.tanh(x),
 def _sign_kernel(xp, x):
     if x.dtype.kind == "b":
         return x.copy()
+    if x.dtype.kind == "f":  # torch: sign(nan) = 0
+        return ((x > 0).astype(x.dtype) - (x < 0).astype(x.dtype))
     return xp.sign(x)
 
 
@@ -187,7 +198,7 @@ def square(input, *, out=None):
 
 @register(function=True)
 def square_(input):
-    return input.copy_(square(input))
+    return inplace_result(input, square(input), "square_")
 
 
 # ------------------------------------------------------------------------------ exp / log family
@@ -209,12 +220,12 @@ log1p = _unary("log1p", "Log1PBackward0", lambda xp, x: xp.log1p(x),
 
 @register(function=True)
 def exp_(input):
-    return input.copy_(input.exp())
+    return inplace_result(input, input.exp(), "exp_")
 
 
 @register(function=True)
 def log_(input):
-    return input.copy_(input.log())
+    return inplace_result(input, input.log(), "log_")
 
 
 # ------------------------------------------------------------------------------ trigonometry
@@ -278,10 +289,8 @@ class RoundDecimals(Function):
 
     @staticmethod
     def forward(ctx, x, decimals):
-        if x.dtype.kind == "b":
-            raise not_implemented("round_cpu", x)
-        if x.dtype.kind in "iu":
-            return x.copy()
+        if x.dtype.kind in "biu":
+            raise not_implemented("round_vml_cpu" if decimals == 0 else "round_cpu", x)
         with _quiet(ctx.xp):
             # torch scales, rounds half to even, then unscales (neg decimals divide first)
             if decimals >= 0:
@@ -296,16 +305,16 @@ class RoundDecimals(Function):
 
 
 @register()
-def round(input, *, decimals=0, out=None):  # noqa: A001
+def round(input, *, decimals=None, out=None):  # noqa: A001
     """Round half to even; with decimals, to that many decimal places."""
-    if decimals == 0:
+    if decimals is None:
         return _round0(input)
     return RoundDecimals.apply(input, decimals)
 
 
 @register(function=True)
-def round_(input, *, decimals=0):
-    return input.copy_(round(input, decimals=decimals))
+def round_(input, *, decimals=None):
+    return inplace_result(input, round(input, decimals=decimals), "round_")
 
 
 # ------------------------------------------------------------------------------ special functions
@@ -383,7 +392,7 @@ def _polygamma_method(input, n):
 
 @register(function=False)
 def polygamma_(input, n):
-    return input.copy_(polygamma(n, input))
+    return inplace_result(input, polygamma(n, input), "polygamma_")
 
 
 class Logit(Function):
@@ -419,7 +428,7 @@ def logit(input, eps=None, *, out=None):
 
 @register(function=True)
 def logit_(input, eps=None):
-    return input.copy_(logit(input, eps))
+    return inplace_result(input, logit(input, eps), "logit_")
 
 
 # ------------------------------------------------------------------------------ misc unary
@@ -467,7 +476,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 
 @register(function=True)
 def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):
-    return input.copy_(nan_to_num(input, nan, posinf, neginf))
+    return inplace_result(input, nan_to_num(input, nan, posinf, neginf), "nan_to_num_")
 
 
 # ------------------------------------------------------------------------------ clamp
@@ -626,7 +635,7 @@ class ClampInplace(Function):
 @register("clamp_", "clip_", function=True)
 def clamp_(input, min=None, max=None):  # noqa: A002
     if _clamp_kind(min, max):
-        return input.copy_(clamp(input, min, max))
+        return inplace_result(input, clamp(input, min, max), "clamp_")
     if input.dtype is _dtype.bool_:
         raise not_implemented("clamp_cpu", input._data)
     return ClampInplace.apply(input, min, max)
@@ -634,12 +643,12 @@ def clamp_(input, min=None, max=None):  # noqa: A002
 
 @register(function=True)
 def clamp_min_(input, min):  # noqa: A002
-    return input.copy_(clamp_min(input, min))
+    return inplace_result(input, clamp_min(input, min), "clamp_min_")
 
 
 @register(function=True)
 def clamp_max_(input, max):  # noqa: A002
-    return input.copy_(clamp_max(input, max))
+    return inplace_result(input, clamp_max(input, max), "clamp_max_")
 
 
 # ------------------------------------------------------------------------------ binary helper
@@ -694,15 +703,7 @@ def _binary(name, node, kernel, deriv=None, *, floating=False, reject="", kernel
         return Op.apply(input, other)
 
     def op_(input, other):
-        rt = _dtype.result_type(input, other)
-        if floating and not (rt.is_floating_point or rt.is_complex):
-            rt = _dtype.get_default_dtype()
-        inplace_check(input._data, rt, name + "_")
-        res = op(input, other)
-        if tuple(res.shape) != tuple(input.shape):
-            raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the "
-                               f"broadcast shape {list(res.shape)}")
-        return input.copy_(res)
+        return inplace_result(input, op(input, other), name + "_")
 
     op.__name__, op_.__name__ = name, name + "_"
     op.__doc__ = f"{name}, elementwise with broadcasting."
