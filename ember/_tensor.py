@@ -211,7 +211,8 @@ class Tensor:
         """Strides in elements."""
         item = self._data.itemsize
         strides = tuple(s // item for s in self._data.strides)
-        if self._data.size == 0 or 0 in strides:
+        # empty views keep their geometry's strides; fresh empty tensors are contiguous
+        if (self._data.size == 0 and self._base is None) or (0 in strides and self._data.size):
             strides = _torch_strides(self._data.shape, strides)
         if dim is None:
             return strides
