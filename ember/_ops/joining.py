@@ -63,7 +63,7 @@ def cat(tensors, dim=0, *, out=None):
     """Concatenate tensors along an existing dimension."""
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     ref = next((t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)), tensors[0])
     if ref.ndim == 0:
         pos = next(i for i, t in enumerate(tensors) if t.ndim == 0)
@@ -229,12 +229,12 @@ class Split(Function):
     @staticmethod
     def forward(ctx, x, dim, sizes):
         ctx.dim = dim
-        index = [slice(None)] * x.ndim
+        from ember._ops.shape import slice_dim
+
         outs = []
         start = 0
         for s in sizes:
-            index[dim] = slice(start, start + s)
-            outs.append(x[tuple(index)])
+            outs.append(slice_dim(ctx.xp, x, dim, start, s))
             start += s
         return tuple(outs)
 
@@ -397,9 +397,9 @@ def repeat(input, *sizes):
 
 
 @register()
-def tile(input, dims):
+def tile(input, *dims):
     """Repeat along each dimension; missing leading reps count as 1 (numpy.tile)."""
-    reps = shape_arg((dims,)) if not isinstance(dims, int) else (dims,)
+    reps = shape_arg(dims)
     if len(reps) < input.ndim:
         reps = (1,) * (input.ndim - len(reps)) + tuple(reps)
     return repeat(input, reps)
@@ -499,7 +499,6 @@ def meshgrid(*tensors, indexing=None):
         view[i] = shape[i]
         outs.append(t.view(view).expand(shape))
     if swap:
-        outs = [o.transpose(0, 1) for o in outs]
         outs[0], outs[1] = outs[1], outs[0]
     return tuple(outs)
 

@@ -404,6 +404,19 @@ def as_strided(input, size, stride, storage_offset=None):
     return AsStrided.apply(input, size, stride, offset)
 
 
+def slice_dim(xp, x, dim, start, length):
+    """x[..., start:start + length, ...] along dim; an empty piece keeps torch's offset."""
+    if length == 0 and start:
+        item = x.itemsize
+        strides = [st // item for st in x.strides]
+        shape = list(x.shape)
+        shape[dim] = 0
+        return _strided(xp, x, tuple(shape), tuple(strides), start * strides[dim])
+    index = [slice(None)] * x.ndim
+    index[dim] = slice(start, start + length)
+    return x[tuple(index)]
+
+
 class Narrow(Function):
     node_name = "SliceBackward0"
     _array_io = True
@@ -412,9 +425,7 @@ class Narrow(Function):
     @staticmethod
     def forward(ctx, x, dim, start, length):
         ctx.args = (x.shape, dim, start, length)
-        index = [slice(None)] * x.ndim
-        index[dim] = slice(start, start + length)
-        return x[tuple(index)]
+        return slice_dim(ctx.xp, x, dim, start, length)
 
     @staticmethod
     def backward(ctx, g):
