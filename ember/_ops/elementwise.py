@@ -453,6 +453,18 @@ class Pow(Function):
         return g * (e * a ** (e - 1)).conj(), None
 
 
+def _int_power(xp, a, b):
+    """Integer power with torch's answer for negative exponents (1/a**k truncated to an int)."""
+    b_arr = xp.asarray(b)
+    if not bool((b_arr < 0).any()):
+        return xp.power(a, b)
+    a_arr = xp.asarray(a)
+    pos = xp.power(a_arr, xp.where(b_arr < 0, 0, b_arr))
+    odd = (b_arr % 2) != 0
+    neg = xp.where(a_arr == 1, 1, xp.where(a_arr == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(b_arr < 0, neg, pos).astype(pos.dtype, copy=False)
+
+
 class PowTensor(Function):
     """tensor ** tensor."""
 
@@ -463,8 +475,9 @@ class PowTensor(Function):
     def forward(ctx, a, b):
         xp = ctx.xp
         a, b, rt = binary_operands(xp, a, b)
+        fn = (lambda p, q: _int_power(xp, p, q)) if rt.np_dtype.kind in "iu" else xp.power
         with _quiet(xp):
-            out = call_binary(xp.power, a, b)
+            out = call_binary(fn, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -493,7 +506,7 @@ class RPow(Function):
         xp = ctx.xp
         base_, b, rt = binary_operands(xp, base, b)
         with _quiet(xp):
-            out = xp.power(base_, b)
+            out = _int_power(xp, base_, b) if rt.np_dtype.kind in "iu" else xp.power(base_, b)
         ctx.base = base
         ctx.save_for_backward(out)
         return out

@@ -654,11 +654,14 @@ def clamp_max_(input, max):  # noqa: A002
 # ------------------------------------------------------------------------------ binary helper
 
 def _binary(name, node, kernel, deriv=None, *, floating=False, reject="", kernel_name=None,
-            tensor_other=True, saves="ab", inplace=True, aliases=()):
+            tensor_other=True, scalar_input=False, saves="ab", inplace=True, aliases=(),
+            scalar_nodes=None):
     """Define and register a binary elementwise op with torch's promotion and broadcasting.
 
     kernel(xp, a, b) -> array; deriv(g, a, b, out, need) -> (ga, gb) with ember ops (a or b may
-    be a Python number). tensor_other: torch accepts only a Tensor as the second argument.
+    be a Python number). tensor_other: torch accepts only a Tensor as the second argument;
+    scalar_input: torch also accepts a number as the first; scalar_nodes: grad_fn names for
+    (number other, number input) when they differ from node.
     """
     kname = kernel_name or f"{name}_cpu"
 
@@ -670,7 +673,7 @@ def _binary(name, node, kernel, deriv=None, *, floating=False, reject="", kernel
         def forward(ctx, a, b):
             xp = ctx.xp
             a, b, rt = binary_operands(xp, a, b)
-            if reject and xp.dtype(rt.np_dtype).kind in reject:
+            if reject and rt.np_dtype.kind in reject:
                 raise not_implemented(kname, xp.empty(0, rt.np_dtype))
             if floating and rt.np_dtype.kind in "biu":
                 rt = _dtype.get_default_dtype()
@@ -680,26 +683,35 @@ def _binary(name, node, kernel, deriv=None, *, floating=False, reject="", kernel
             out = xp.asarray(out)
             if out.dtype != rt.np_dtype:
                 out = out.astype(rt.np_dtype)
-            is_arr = isinstance(b, xp.ndarray)
-            ctx.b_scalar = None if is_arr else b
-            ctx.save_for_backward(a if "a" in saves else None,
-                                  b if "b" in saves and is_arr else None,
+            a_arr, b_arr = isinstance(a, xp.ndarray), isinstance(b, xp.ndarray)
+            ctx.a_scalar = None if a_arr else a
+            ctx.b_scalar = None if b_arr else b
+            ctx.save_for_backward(a if "a" in saves and a_arr else None,
+                                  b if "b" in saves and b_arr else None,
                                   out if "o" in saves else None)
             return out
 
         @staticmethod
         def backward(ctx, g):
             a, b, out = ctx.saved_tensors
-            if b is None:
-                b = ctx.b_scalar
+            a = ctx.a_scalar if a is None else a
+            b = ctx.b_scalar if b is None else b
             return deriv(g, a, b, out, ctx.needs_input_grad)
 
     Op.__name__ = Op.__qualname__ = "".join(p.capitalize() for p in name.split("_"))
+    ScalarOther = type(Op.__name__ + "Scalar", (Op,), {"node_name": (scalar_nodes or (node,))[0]})
+    ScalarInput = type(Op.__name__ + "RScalar", (Op,), {"node_name": (scalar_nodes or
+                                                                      (node, node))[-1]})
 
     def op(input, other, *, out=None):
-        _check_tensor(name, input)
-        if tensor_other:
-            _check_tensor(name, other, 2, "other")
+        if not isinstance(input, Tensor):
+            if not (scalar_input and isinstance(other, Tensor)):
+                _check_tensor(name, input)
+            return ScalarInput.apply(input, other)
+        if not isinstance(other, Tensor):
+            if tensor_other:
+                _check_tensor(name, other, 2, "other")
+            return ScalarOther.apply(input, other)
         return Op.apply(input, other)
 
     def op_(input, other):
@@ -744,3 +756,8 @@ fmax = _binary("fmax", "FmaxBackward0", lambda xp, a, b: xp.fmax(a, b),
                _fmax_deriv(lambda p, q: p >= q), inplace=False)
 fmin = _binary("fmin", "FminBackward0", lambda xp, a, b: xp.fmin(a, b),
                _fmax_deriv(lambda p, q: p <= q), inplace=False)
+
+
+from ember._ops import elementwise_binary  # noqa: E402  (more binary ops, same helpers)
+
+div_rounding = elementwise_binary.div_rounding
