@@ -1,6 +1,7 @@
 """ember: PyTorch's API, written in Python, on NumPy (CPU) and CuPy (CUDA)."""
 
-__version__ = "0.1.0"
+# the torch API level ember follows, and ember's own release (torch.__version__ under `ember run`)
+__version__ = "2.13.0+ember.0.1.0"
 
 from ember import _dtype
 from ember._device import device
@@ -104,3 +105,10 @@ def is_complex(input):
 
 def numel(input):
     return input.numel()
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"module 'ember' has no attribute '{name}' (ember does not implement "
+                         f"torch.{name} yet)")
