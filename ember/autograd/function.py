@@ -344,7 +344,10 @@ def _wrap_outputs(cls, ctx, args, arrays, out, dev, record):
                 results.append(target)
                 continue
             if not isinstance(o, ctx.xp.ndarray):
-                o = ctx.xp.asarray(o)
+                arr = ctx.xp.asarray(o)
+                if record and ctx._to_save:  # a 0-dim result came back as a NumPy scalar
+                    ctx._to_save = tuple(arr if s is o else s for s in ctx._to_save)
+                o = arr
             if i == 0 and cls._view_of is not None:
                 base = args[cls._view_of]
                 t = make(o, dev, False, None, 0, base._version)
