@@ -65,6 +65,7 @@ globals().update(_registry.FUNCTIONS)
 _registry.bind_methods(Tensor)
 
 from ember import autograd  # noqa: E402
+from ember import cuda  # noqa: E402
 from ember import linalg  # noqa: E402
 from ember import nn  # noqa: E402
 from ember import optim  # noqa: E402
