@@ -11,10 +11,21 @@ from ember.autograd.function import Function
 Tensor = _tensor.Tensor
 
 
+def _as_tuple_index(index):
+    """torch (like old NumPy) reads a short list holding sequences, slices, None, Ellipsis or
+    tensors as a tuple of indices."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and len(index) < 32 and any(
+            isinstance(i, (list, tuple, slice, Tensor)) or i is None or i is Ellipsis
+            for i in index):
+        return tuple(index)
+    return (index,)
+
+
 def _convert_index(index, xp):
     """Turn tensors in an index into backend arrays; report whether the index is basic."""
-    if not isinstance(index, tuple):
-        index = (index,)
+    index = _as_tuple_index(index)
     out = []
     basic = True
     for i in index:
@@ -46,11 +57,13 @@ def _convert_index(index, xp):
                     raise IndexError("tensors used as indices must be long, int, byte or bool "
                                      "tensors")
             out.append(arr)
+        elif isinstance(i, str):
+            raise TypeError(f"new(): invalid data type '{type(i).__name__}'")
         elif hasattr(i, "__index__"):
             out.append(i.__index__())
         else:
-            raise TypeError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
-                            f"byte Variables are valid indices (got {type(i).__name__})")
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(i).__name__})")
     return tuple(out), basic
 
 
@@ -92,12 +105,13 @@ class BasicIndex(Function):
 
     @staticmethod
     def forward(ctx, x, idx):
+        from ember._ops.shape import _strided
+
         ctx.shape = x.shape
         ctx.idx = idx
-        out = _apply_index(x, idx)
-        if not isinstance(out, ctx.xp.ndarray):  # integer indexing down to a 0-dim view
-            out = x[idx + (Ellipsis,)] if isinstance(idx, tuple) else x[idx, ...]
-        return out
+        item = x.itemsize
+        geo = _basic_geometry(x.shape, [s // item for s in x.strides], idx)
+        return _strided(ctx.xp, x, *geo)
 
     @staticmethod
     def backward(ctx, g):
@@ -106,6 +120,46 @@ class BasicIndex(Function):
         out = creation.zeros(ctx.shape, dtype=g.dtype, device=g.device)
         out[_wrap_back(ctx.idx)] = g
         return out, None
+
+
+def _basic_geometry(shape, strides, idx):
+    """(shape, strides, offset) of x[idx] for a basic index, applied left to right as torch
+    does (so an inserted dim's stride matches torch's unsqueeze)."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    n = len(shape)
+    real = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if real > n:
+        raise IndexError(f"too many indices for tensor of dimension {n}")
+    out_shape, out_strides = [], []
+    offset = 0
+    d = 0
+    for i in items:
+        if i is Ellipsis:
+            for _ in range(n - real):
+                out_shape.append(shape[d])
+                out_strides.append(strides[d])
+                d += 1
+            real = n  # a second Ellipsis expands to nothing
+        elif i is None:
+            out_shape.append(1)
+            out_strides.append(shape[d] * strides[d] if d < n else 1)
+        elif isinstance(i, int):
+            size = shape[d]
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {d} with size "
+                                 f"{size}")
+            offset += (i + size if i < 0 else i) * strides[d]
+            d += 1
+        else:
+            start, stop, step = i.indices(shape[d])
+            length = max(0, (stop - start + step - 1) // step)
+            offset += start * strides[d]
+            out_shape.append(length)
+            out_strides.append(strides[d] * step)
+            d += 1
+    out_shape += shape[d:]
+    out_strides += strides[d:]
+    return tuple(out_shape), tuple(out_strides), offset
 
 
 class AdvancedIndex(Function):
@@ -183,7 +237,34 @@ def getitem(input, index):
     xp_index, basic = _convert_index(index, np)
     if basic:
         return _basic_node(xp_index, input._data.shape).apply(input, xp_index)
+    split = _split_index(xp_index)
+    if split is not None:
+        return AdvancedIndex.apply(getitem(input, split[0]), split[1])
     return AdvancedIndex.apply(input, xp_index)
+
+
+def _split_index(idx):
+    """For an index mixing ints with advanced indices: (basic part, advanced part on its
+    result). torch applies the ints as selects first; NumPy would broadcast them with the
+    arrays, which places dims differently. None when there is no int."""
+    if not any(isinstance(i, int) for i in idx):
+        return None
+    first, second = [], []
+    for i in idx:
+        if isinstance(i, int):
+            first.append(i)
+        elif i is None or isinstance(i, slice):
+            first.append(i)
+            second.append(slice(None))
+        elif i is Ellipsis:
+            first.append(i)
+            second.append(i)
+        elif i.ndim == 0 and i.dtype == np.bool_:
+            second.append(i)
+        else:
+            first.extend([slice(None)] * (i.ndim if i.dtype == np.bool_ else 1))
+            second.append(i)
+    return tuple(first), tuple(second)
 
 
 class IndexPut(Function):
@@ -225,6 +306,10 @@ class IndexPut(Function):
 @register(function=False, method=False, methods=("__setitem__",))
 def setitem(input, index, value):
     xp_index, basic = _convert_index(index, np)
+    split = None if basic else _split_index(xp_index)
+    if split is not None:  # ints select first, then the advanced part writes into that view
+        input = getitem(input, split[0])
+        xp_index = split[1]
     if basic:  # write through a view: the base gets torch's CopySlices history
         view = getitem(input, index)
         if isinstance(value, Tensor) and value._device is not input._device and value.ndim:
@@ -400,9 +485,7 @@ def _as_value_tensor(value, like):
 
 
 def _check_gather(input, dim, index, name, src=None):
-    if index._data.dtype != np.int64 and name != "gather":
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-    if index._data.dtype.kind not in _INT_KINDS:
+    if index._data.dtype.kind not in _INT_KINDS or index._data.dtype.itemsize < 4:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     n = max(input.ndim, 1)
     if max(index.ndim, 1) != n:
@@ -682,7 +765,7 @@ def _prod_grads(g, x, idx, s, out, dim, include_self):
         p_nz = p_nz * x.masked_fill(x == 0, 1)
         n_zero = n_zero + x_zero
     else:
-        gx = g.masked_fill(n_zero + ones.scatter_add(dim, idx, s * 0 + 1) - n_zero > 0, 0)
+        gx = g.masked_fill((ones * 0).scatter_add(dim, idx, s * 0 + 1) > 0, 0)
     # d out / d s_j: the product of all other factors
     others_nz = (p_nz.gather(dim, idx) / s_nz)
     nz_g = n_zero.gather(dim, idx)
@@ -754,11 +837,13 @@ def index_select(input, dim, index, *, out=None):
 def _index_shape_check(input, d, index, source, name):
     n = input.shape[d] if input.ndim else 1
     i = index._data
-    if i.size and (int(i.min()) < -n or int(i.max()) >= n):
-        bad = int(i.min()) if int(i.min()) < -n else int(i.max())
-        raise IndexError(f"index out of range in self" if name == "index_add" else
-                         f"{name}(): index {bad} is out of bounds for dimension {d} with size "
-                         f"{n}")
+    low = -n if name == "index_fill" else 0  # only index_fill wraps negative indices
+    if i.size and (int(i.min()) < low or int(i.max()) >= n):
+        bad = int(i.min()) if int(i.min()) < low else int(i.max())
+        msg = f"index {bad} is out of bounds for dimension {d} with size {n}"
+        if name == "index_add":
+            raise RuntimeError(msg)
+        raise IndexError(msg if name == "index_fill" else f"{name}_(): {msg}")
     if source is not None:
         exp = list(input.shape)
         if exp:
@@ -891,7 +976,7 @@ class IndexFill(Function):
         gx = g.index_fill(ctx.dim, idx, 0) if ctx.needs_input_grad[0] else None
         gv = None
         if ctx.needs_input_grad[3]:
-            gv = g.index_select(ctx.dim, idx.reshape(-1)).sum() if g.ndim else g.sum()
+            gv = (g - g.index_fill(ctx.dim, idx, 0)).sum()
         return gx, None, None, gv
 
 
@@ -1118,7 +1203,7 @@ def take(input, index):
 def take_along_dim(input, indices, dim=None, *, out=None):
     """Values at `indices` along dim, broadcasting input and indices (numpy take_along_axis)."""
     if dim is None:
-        return take(input.reshape(-1), indices.reshape(-1))
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
     if input.ndim != indices.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {input.ndim} dimensions for input, "
@@ -1138,11 +1223,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     bi[d] = input.shape[d]
     bx = list(b)
     bx[d] = indices.shape[d]
-    idx = indices.expand(bx)
-    n = input.shape[d]
-    if (idx._data < 0).any():
-        idx = _tensor.make(idx._data % max(n, 1), idx.device)
-    return gather(input.expand(bi), d, idx)
+    return gather(input.expand(bi), d, indices.expand(bx))
 
 
 class Put(Function):
@@ -1180,7 +1261,7 @@ def put(input, index, source, accumulate=False):
     """A copy of input with source written (or added) at flat positions `index`."""
     _check_flat_index(input, index, "put")
     if index.numel() != source.numel():
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
                            f"elements, but got source.numel() = {source.numel()}, "
                            f"index.numel() = {index.numel()}")
     if source.dtype is not input.dtype:
