@@ -316,3 +316,8 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 
 __all__ += ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+from ember._ops.attention import multi_head_attention_forward  # noqa: E402
+from ember._ops.attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
