@@ -251,7 +251,9 @@ class LBFGS(Optimizer):
                     ro.append(1.0 / ys)
                     H_diag = ys / y.dot(y)
                 num_old = len(old_dirs)
-                al = [None] * num_old
+                if "al" not in state:
+                    state["al"] = [None] * history_size
+                al = [_arr(v) if v is not None else None for v in state["al"]]
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
@@ -260,6 +262,8 @@ class LBFGS(Optimizer):
                 for i in range(num_old):
                     be_i = old_dirs[i].dot(r) * ro[i]
                     r += old_stps[i] * (al[i] - be_i)
+                state["al"] = [make(self._xp().asarray(v), dev) if v is not None else None
+                               for v in al]
             if prev_flat_grad is None:
                 prev_flat_grad = flat_grad.copy()
             else:

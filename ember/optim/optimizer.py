@@ -188,13 +188,12 @@ class Optimizer:
         self.defaults.setdefault("differentiable", False)
 
     def __repr__(self):
-        lines = [self.__class__.__name__ + " ("]
+        out = self.__class__.__name__ + " ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for key in sorted(group):
-                if key != "params":
-                    lines.append(f"    {key}: {group[key]}")
-        return "\n".join(lines) + "\n)"
+            out += f"\nParameter Group {i}\n"
+            out += "".join(f"    {key}: {group[key]}\n" for key in sorted(group)
+                           if key != "params")
+        return out + ")"
 
     # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group):
