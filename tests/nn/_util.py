@@ -56,6 +56,8 @@ def check_module(tmod, emod, inputs, rtol=1e-5, atol=1e-5, seed=0, grad_inputs=T
         tp = dict(tmod.named_parameters())
         for name, ep in emod.named_parameters():
             tg = tp[name].grad
+            if tg is not None and tg.is_sparse:
+                tg = tg.to_dense()
             if tg is None:
                 assert ep.grad is None or not np.abs(ep.grad.numpy()).sum(), name
             else:
