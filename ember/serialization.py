@@ -33,6 +33,7 @@ flushed, fsynced and renamed over the target; on any error the temporary file is
 existing file is left untouched. Saving to a file object writes to it directly (no atomicity).
 """
 
+import _compat_pickle
 import collections
 import contextlib
 import io
@@ -97,6 +98,10 @@ class _StorageType:
         return f"<class '{self.module}.{self.name}'>"
 
 
+class _UnsupportedDtypeError(TypeError):
+    """A checkpoint holds a dtype ember does not have (raised as is by load)."""
+
+
 class _UnsupportedDtype:
     """A torch dtype ember has no counterpart for (uint16, float8...): fails when used."""
 
@@ -150,7 +155,8 @@ def _storage_parts(storage):
 def _view_of_storage(untyped, dt, storage_offset, size, stride):
     """A backend array of dtype `dt` viewing `untyped`'s memory (shares it)."""
     if isinstance(dt, _UnsupportedDtype):
-        raise TypeError(f"ember does not support the dtype {dt} stored in this checkpoint")
+        raise _UnsupportedDtypeError(f"ember does not support the dtype {dt} stored in this "
+                                     "checkpoint")
     if not isinstance(dt, _dtype.dtype):
         raise RuntimeError(f"Invalid dtype in checkpoint: {dt!r}")
     if isinstance(storage_offset, bool) or not isinstance(storage_offset, int) \
@@ -432,11 +438,17 @@ class _Unpickler(pickle.Unpickler):
 
     def __init__(self, file, weights_only, persistent_load, **kwargs):
         super().__init__(file, **kwargs)
+        self._fix_imports = kwargs.get("fix_imports", True)
         self._weights_only = weights_only
         self._user_safe = _user_safe_table() if weights_only else None
         self._persistent = persistent_load
 
     def find_class(self, module, name):
+        if self._fix_imports:  # Python 2 names, as protocol 2 writes them
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                module = _compat_pickle.IMPORT_MAPPING[module]
         full = f"{module}.{name}"
         obj = _resolve(full, self._weights_only)
         if obj is not None:
@@ -558,9 +570,7 @@ class _Storages:
             self.by_root[id(root)] = entry
             self.records.append((entry["key"], data, device))
             self._keep.append(root)
-        elif entry["dtype"] is None:
-            entry["dtype"] = dt
-        elif dt is not None and entry["dtype"] is not dt:
+        elif entry["dtype"] is not dt:
             raise RuntimeError("Cannot save multiple tensors or storages that view the same "
                                "data as different types")
         return entry
@@ -588,11 +598,11 @@ class _Storages:
 
     def for_storage(self, s):
         untyped = s._untyped_storage if isinstance(s, TypedStorage) else s
-        dt = s.dtype if isinstance(s, TypedStorage) else None
+        dt = s.dtype if isinstance(s, TypedStorage) else _dtype.uint8
         root = owner(untyped._data)
         entry = self._entry(root, untyped._device, dt)
-        stype = _STORAGE_TYPES[dt] if dt is not None else _UNTYPED
-        item = dt.itemsize if dt is not None else 1
+        stype = _STORAGE_TYPES[dt] if isinstance(s, TypedStorage) else _UNTYPED
+        item = dt.itemsize
         return ("storage", stype, entry["key"], self._location(untyped._device),
                 entry["nbytes"] // item)
 
@@ -805,7 +815,7 @@ def _write_zip(obj, f, prefix, protocol, byteorder_record=True):
 def _storage_itemsize(storages, key):
     for entry in storages.by_root.values():
         if entry["key"] == key:
-            return entry["dtype"].itemsize if entry["dtype"] is not None else 1
+            return entry["dtype"].itemsize
     return 1
 
 
@@ -1028,7 +1038,7 @@ def _unpickle(data_file, name, weights_only, persistent_load, pickle_load_args):
     up = _Unpickler(data_file, weights_only, persistent_load, **pickle_load_args)
     try:
         return up.load()
-    except _WeightsOnlyError:
+    except (_WeightsOnlyError, _UnsupportedDtypeError):
         raise
     except (pickle.UnpicklingError, EOFError) as e:
         if weights_only:
