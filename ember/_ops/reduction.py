@@ -1018,3 +1018,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
                                dtype=dtype)
         raise RuntimeError(f"norm(): unsupported p={p!r} for dim={dim}")
     return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
+
+
+# scans live in their own module; importing it here registers them with the reductions
+from ember._ops import scan as _scan  # noqa: E402,F401
