@@ -108,16 +108,29 @@ class AddInplace(Function):
     backward = Add.backward
 
 
+def _is_bool(x):
+    return x.dtype.kind == "b" if hasattr(x, "dtype") else isinstance(x, bool)
+
+
+def _check_bool_sub(a, b):
+    """torch refuses `-` when either operand is bool."""
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
 class Sub(Function):
     node_name = "SubBackward0"
     _array_io = True
 
     @staticmethod
     def forward(ctx, a, b, alpha):
+        _check_bool_sub(a, b)
         a, b, rt = binary_operands(ctx.xp, a, b)
-        if rt is _dtype.bool_:
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                               "supported. Use the `^` or `logical_xor()` operator instead.")
         if alpha != 1:
             b = b * alpha
         ctx.alpha = alpha
@@ -135,6 +148,7 @@ class SubInplace(Function):
 
     @staticmethod
     def forward(ctx, a, b, alpha):
+        _check_bool_sub(a, b)
         rt = _dtype.result_type(a, b)
         inplace_check(a, rt, "sub_")
         _check_inplace_shape(a, b, "sub_")
@@ -153,6 +167,7 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, a, b, alpha):
+        _check_bool_sub(a, b)
         a, b, rt = binary_operands(ctx.xp, a, b)
         ctx.alpha = alpha
         return call_binary(ctx.xp.subtract, b, a * alpha if alpha != 1 else a)
@@ -191,9 +206,15 @@ def sub_(input, other, *, alpha=1):
     return SubInplace.apply(input, other, alpha)
 
 
+class RsubTensor(Rsub):
+    node_name = "RsubBackward0"
+
+
 @register()
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
+    if isinstance(other, Tensor):
+        return RsubTensor.apply(input, other, alpha)
     return Rsub.apply(input, other, alpha)
 
 
@@ -437,6 +458,8 @@ class Pow(Function):
     def forward(ctx, a, e):
         xp = ctx.xp
         a, e, rt = binary_operands(xp, a, e)
+        if rt is _dtype.bool_:  # bool ** bool-scalar: x ** True = x, x ** False = True
+            return a.copy() if e else xp.ones_like(a)
         if rt.is_signed and not rt.is_floating_point and not rt.is_complex and e < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(a)
@@ -451,6 +474,11 @@ class Pow(Function):
         if e == 0:
             return g * 0, None
         return g * (e * a ** (e - 1)).conj(), None
+
+
+def _no_bool_pow(rt):
+    if rt is _dtype.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
 def _int_power(xp, a, b):
@@ -475,6 +503,7 @@ class PowTensor(Function):
     def forward(ctx, a, b):
         xp = ctx.xp
         a, b, rt = binary_operands(xp, a, b)
+        _no_bool_pow(rt)
         fn = (lambda p, q: _int_power(xp, p, q)) if rt.np_dtype.kind in "iu" else xp.power
         with _quiet(xp):
             out = call_binary(fn, a, b)
@@ -505,6 +534,7 @@ class RPow(Function):
     def forward(ctx, b, base):
         xp = ctx.xp
         base_, b, rt = binary_operands(xp, base, b)
+        _no_bool_pow(rt)
         with _quiet(xp):
             out = _int_power(xp, base_, b) if rt.np_dtype.kind in "iu" else xp.power(base_, b)
         ctx.base = base
@@ -538,7 +568,10 @@ def _rpow_operator(self, other):
 
 @register(function=False, methods=("__ipow__",))
 def pow_(input, exponent):
-    return input.copy_(pow(input, exponent))
+    res = pow(input, exponent)
+    inplace_check(input._data, res.dtype, "pow_")
+    _check_inplace_shape(input, res, "pow_")
+    return input.copy_(res)
 
 
 # ------------------------------------------------------------------------------ exp / log

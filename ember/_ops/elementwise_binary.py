@@ -346,7 +346,7 @@ class Addcmul(Function):
     def forward(ctx, x, t1, t2, value, divide):
         xp = ctx.xp
         rt = _dtype.result_type(x, t1, t2)
-        if divide and not (rt.is_floating_point or rt.is_complex):
+        if divide and t1.dtype.kind in "biu" and t2.dtype.kind in "biu":
             raise RuntimeError(
                 "Integer division with addcdiv is no longer supported, and in a future  release "
                 "addcdiv will perform a true division of tensor1 and tensor2. The historic "

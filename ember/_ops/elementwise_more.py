@@ -490,11 +490,15 @@ def _clamp_arrays(xp, x, lo, hi):
     return x
 
 
+def _is_bool(v):
+    return v.dtype.kind == "b" if hasattr(v, "dtype") else isinstance(v, bool)
+
+
 def _clamp_operands(xp, x, lo, hi):
     ops = [v for v in (x, lo, hi) if v is not None]
-    if x.dtype.kind == "b" and all(getattr(v, "dtype", None) is not None
-                                   and v.dtype.kind == "b" for v in ops):
-        raise not_implemented("clamp_cpu", x)
+    if x.dtype.kind == "b" and lo is not None and hi is not None and all(
+            _is_bool(v) for v in ops):  # torch has no two-sided clamp kernel for bool
+        raise not_implemented("clamp_cpu" if hasattr(lo, "dtype") else "clamp_scalar_cpu", x)
     rt = _dtype.result_type(*ops)
     npdt = rt.np_dtype
     return _cast(xp, x, npdt), _cast(xp, lo, npdt), _cast(xp, hi, npdt), rt
@@ -634,10 +638,8 @@ class ClampInplace(Function):
 
 @register("clamp_", "clip_", function=True)
 def clamp_(input, min=None, max=None):  # noqa: A002
-    if _clamp_kind(min, max):
+    if _clamp_kind(min, max) or input.dtype is _dtype.bool_:
         return inplace_result(input, clamp(input, min, max), "clamp_")
-    if input.dtype is _dtype.bool_:
-        raise not_implemented("clamp_cpu", input._data)
     return ClampInplace.apply(input, min, max)
 
 
