@@ -44,16 +44,52 @@ class View(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        try:
-            return ctx.xp.reshape(x, shape, copy=False)
-        except ValueError:
+        if x.flags.c_contiguous:  # fast path: NumPy's strides are torch's here
+            return x.reshape(shape)
+        item = x.itemsize
+        strides = view_strides(x.shape, [s // item for s in x.strides], shape)
+        if strides is None:
             raise RuntimeError("view size is not compatible with input tensor's size and stride "
                                "(at least one dimension spans across two contiguous subspaces). "
-                               "Use .reshape(...) instead.") from None
+                               "Use .reshape(...) instead.")
+        return _strided(ctx.xp, x, tuple(shape), strides, 0)
 
     @staticmethod
     def backward(ctx, g):
         return g.reshape(ctx.shape), None
+
+
+def view_strides(old_shape, old_strides, new_shape):
+    """Strides (in elements) of a view of `old` with `new_shape`, chosen as torch chooses them;
+    None when no view exists (a dimension would span two non-contiguous chunks)."""
+    n_new = len(new_shape)
+    numel = 1
+    for s in old_shape:
+        numel *= s
+    if numel == 0 or not old_shape:
+        if numel == 0 and tuple(old_shape) == tuple(new_shape):
+            return tuple(old_strides)
+        return _contiguous_strides(new_shape)
+    out = [0] * n_new
+    view_d = n_new - 1
+    base = old_strides[-1]
+    t_numel = v_numel = 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        t_numel *= old_shape[d]
+        # a chunk ends where the next-outer dim is not laid out right after this one
+        if d == 0 or (old_shape[d - 1] != 1 and old_strides[d - 1] != t_numel * base):
+            while view_d >= 0 and (v_numel < t_numel or new_shape[view_d] == 1):
+                out[view_d] = v_numel * base
+                v_numel *= new_shape[view_d]
+                view_d -= 1
+            if v_numel != t_numel:
+                return None
+            if d > 0:
+                base = old_strides[d - 1]
+                t_numel = v_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(out)
 
 
 class ReshapeCopy(Function):
@@ -95,9 +131,7 @@ def _view_dtype(input, dtype):
 def reshape(input, *shape):
     """Same data with a new shape: a view when possible, else a copy."""
     shape = infer_size(shape_arg(shape), input._data.size)
-    try:
-        np.reshape(input._data, shape, copy=False)
-    except ValueError:
+    if not _viewable(input, shape):
         return ReshapeCopy.apply(input, shape)
     return View.apply(input, shape)
 
@@ -190,7 +224,11 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return ctx.xp.broadcast_to(x, shape)
+        item = x.itemsize
+        lead = len(shape) - x.ndim
+        strides = [0] * lead + [0 if have != want else st // item for have, want, st in
+                                zip(x.shape, shape[lead:], x.strides)]
+        return _strided(ctx.xp, x, tuple(shape), tuple(strides), 0)
 
     @staticmethod
     def backward(ctx, g):
@@ -243,7 +281,11 @@ class Unsqueeze(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return ctx.xp.expand_dims(x, dim)
+        item = x.itemsize
+        st = [s // item for s in x.strides]
+        new = x.shape[dim] * st[dim] if dim < x.ndim else 1
+        return _strided(ctx.xp, x, x.shape[:dim] + (1,) + x.shape[dim:],
+                        tuple(st[:dim]) + (new,) + tuple(st[dim:]), 0)
 
     @staticmethod
     def backward(ctx, g):
@@ -561,11 +603,9 @@ def unflatten(input, dim, sizes):
 
 
 def _viewable(input, shape):
-    try:
-        np.reshape(input._data, shape, copy=False)
-        return True
-    except ValueError:
-        return False
+    item = input._data.itemsize
+    return view_strides(input._data.shape, [s // item for s in input._data.strides],
+                        shape) is not None
 
 
 @register()
