@@ -148,7 +148,12 @@ class ExceptionWrapper:
             exc = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
-        raise exc
+        try:
+            raise exc
+        finally:
+            # NB: drop the frame's reference so exception -> traceback -> frame is no cycle;
+            # the loader iterator (and its workers) is then freed as soon as the caller is done
+            exc = None
 
 
 class _KeyErrorMessage(str):

@@ -135,7 +135,7 @@ def collate(batch, *, collate_fn_map=None):
             return {k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map)
                     for k in elem}
     if _is_namedtuple(elem):
-        return elem_type(*(collate(list(s), collate_fn_map=collate_fn_map)
+        return elem_type(*(collate(s, collate_fn_map=collate_fn_map)
                            for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         it = iter(batch)
@@ -144,17 +144,17 @@ def collate(batch, *, collate_fn_map=None):
             raise RuntimeError("each element in list of batch should be of equal size")
         transposed = list(zip(*batch))
         if isinstance(elem, tuple):
-            return [collate(list(s), collate_fn_map=collate_fn_map) for s in transposed]
+            return [collate(s, collate_fn_map=collate_fn_map) for s in transposed]
         try:
             if isinstance(elem, collections.abc.MutableSequence):
                 clone = elem.copy()
                 for i, s in enumerate(transposed):
-                    clone[i] = collate(list(s), collate_fn_map=collate_fn_map)
+                    clone[i] = collate(s, collate_fn_map=collate_fn_map)
                 return clone
-            return elem_type([collate(list(s), collate_fn_map=collate_fn_map)
+            return elem_type([collate(s, collate_fn_map=collate_fn_map)
                               for s in transposed])
         except TypeError:
-            return [collate(list(s), collate_fn_map=collate_fn_map) for s in transposed]
+            return [collate(s, collate_fn_map=collate_fn_map) for s in transposed]
     raise TypeError(default_collate_err_msg_format.format(elem_type))
 
 
