@@ -289,8 +289,9 @@ def _unsupported(kind):
 def _codecs_encode(obj, encoding="utf-8", errors="strict"):
     """_codecs.encode as protocol-2 pickles use it for bytes: str -> bytes in latin1 only."""
     if not isinstance(obj, str) or encoding not in ("latin1", "latin-1") or errors != "strict":
-        raise pickle.UnpicklingError("Weights only load failed: _codecs.encode is only allowed "
-                                     "with a str and the 'latin1' encoding")
+        raise _WeightsOnlyError(_weights_only_message(
+            "_codecs.encode is only allowed with a str and the 'latin1' encoding (as pickle "
+            f"protocol 2 writes bytes), got encoding {encoding!r}"))
     return obj.encode("latin1")
 
 
@@ -458,8 +459,8 @@ class _Unpickler(pickle.Unpickler):
                 return self._user_safe[full]
             raise _WeightsOnlyError(_weights_only_message(
                 f"Unsupported global: GLOBAL {full} was not an allowed global by default. "
-                f"Please use `torch.serialization.add_safe_globals([{name}])` or the "
-                f"`torch.serialization.safe_globals([{name}])` context manager to allowlist "
+                f"Please use `torch.serialization.add_safe_globals([{full}])` or the "
+                f"`torch.serialization.safe_globals([{full}])` context manager to allowlist "
                 "this global if you trust this class/function."))
         if module == "torch" or module.startswith("torch."):
             import importlib
@@ -1023,7 +1024,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                                "`torch.save(_use_new_zipfile_serialization=True), please "
                                "torch.save your checkpoint with this option in order to use "
                                "mmap.")
-        if magic[:2] == b"\x80\x02":
+        if magic[:1] == b"\x80":  # a pickle: the legacy format
             return _load_legacy(fh, name, map_location, weights_only, pickle_load_args)
         if not magic:
             raise RuntimeError(f"Invalid checkpoint: the file is empty (file: {name})")
@@ -1103,6 +1104,8 @@ def _load_legacy(fh, name, map_location, weights_only, pickle_load_args):
     def restricted(what):
         try:
             return _Unpickler(fh, True, _no_pid, **pickle_load_args).load()
+        except _WeightsOnlyError:
+            raise
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
             raise RuntimeError(f"Invalid legacy checkpoint {name}: cannot read {what} "
                                f"({type(e).__name__}: {e})") from None
