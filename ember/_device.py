@@ -60,8 +60,9 @@ class device:
             return NotImplemented
         return self.type == other.type and self.index == other.index
 
-    def __hash__(self):
-        return hash((self.type, self.index))
+    # devices are interned (one object per type/index), so identity hashing is consistent and
+    # keeps dict lookups keyed by device cheap on the op hot path
+    __hash__ = object.__hash__
 
     def __reduce__(self):
         return (device, (self.type, self.index))

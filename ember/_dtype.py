@@ -194,6 +194,21 @@ def result_type(*operands):
     Tensors with dimensions outrank 0-dim tensors, which outrank Python scalars; a lower-priority
     operand only matters when its category (bool < int < float < complex) is higher.
     """
+    if len(operands) == 2:  # fast path: the common array/array and array/scalar cases
+        a, b = operands
+        if type(a) is np.ndarray:
+            tb = type(b)
+            if tb is np.ndarray:
+                if a.dtype == b.dtype:
+                    return _FROM_NP[a.dtype]
+            elif tb is float:
+                if a.dtype.kind in "fc":
+                    return _FROM_NP[a.dtype]
+            elif tb is int:
+                if a.dtype.kind in "iufc":
+                    return _FROM_NP[a.dtype]
+            elif tb is builtins.bool:
+                return _FROM_NP[a.dtype]
     dim_t = zero_t = scal = None  # running result per priority class
     for x in operands:
         if isinstance(x, np.generic):  # NumPy scalars promote like Python scalars

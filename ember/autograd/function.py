@@ -10,6 +10,8 @@ import itertools
 import weakref
 
 from ember import _tensor
+from ember._tensor import Tensor
+from ember._tensor import make
 from ember._backend import backend_for
 from ember._device import CPU
 from ember.autograd.grad_mode import _GradState
@@ -220,6 +222,7 @@ def _null_ctx(dev):
     if ctx is None:
         ctx = _NULL_CTX[dev] = _NullCtx()
         ctx.xp = xp_for(dev)
+        ctx.ndarray = ctx.xp.ndarray
     return ctx
 
 
@@ -257,69 +260,92 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args):
-        Tensor = _tensor.Tensor
-        dev = None
-        needs = False
-        for a in args:
-            if isinstance(a, Tensor):
-                if dev is None:
-                    dev = a._device
-                elif a._device is not dev:
-                    _check_devices(cls, args)
-                if a._requires_grad:
-                    needs = True
-        if dev is None:
-            dev = CPU
-        record = needs and _GradState.enabled
         if cls._array_io:
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-            if record:
-                ctx = cls._node_cls()
-                ctx.xp = xp_for(dev)
-                ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
-                                             for a in args)
-            else:
-                ctx = _null_ctx(dev)
-            if cls._inplace:
-                _check_inplace(args[0], record)
-            out = cls.forward(ctx, *arrays)
+            return _apply_op(cls, args)
+        return _apply_user_function(cls, args)
+
+
+def _apply_op(cls, args):
+    """The hot path of every ember op: unwrap, compute, wrap; record a node only if needed."""
+    dev = None
+    needs = False
+    arrays = []
+    append = arrays.append
+    for a in args:
+        if isinstance(a, Tensor):
+            if dev is None:
+                dev = a._device
+            elif a._device is not dev:
+                dev, args = _common_device(cls, args)
+                return _apply_op(cls, args)
+            if a._requires_grad:
+                needs = True
+            append(a._data)
         else:
-            ctx = cls._node_cls()
-            ctx.xp = xp_for(dev)
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
-                                         for a in args)
-            arrays = None
-            with no_grad():
-                if _has_setup_context(cls):
-                    out = cls.forward(*args)
-                    cls.setup_context(ctx, args, out)
-                else:
-                    out = cls.forward(ctx, *args)
-        return _wrap_outputs(cls, ctx, args, arrays, out, dev, record)
+            append(a)
+    if dev is None:
+        dev = CPU
+    if needs and _GradState.enabled:
+        ctx = cls._node_cls()
+        ctx.xp = xp_for(dev)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        if cls._inplace:
+            _check_inplace(args[0])
+        out = cls.forward(ctx, *arrays)
+        return _wrap_outputs(cls, ctx, args, arrays, out, dev, True)
+    ctx = _NULL_CTX.get(dev) or _null_ctx(dev)
+    out = cls.forward(ctx, *arrays)
+    if cls._inplace:
+        target = args[0]
+        target._version[0] += 1
+        return target
+    if type(out) is ctx.ndarray and cls._view_of is None:
+        return make(out, dev)
+    return _wrap_outputs(cls, ctx, args, arrays, out, dev, False)
+
+
+def _apply_user_function(cls, args):
+    dev = None
+    needs = False
+    for a in args:
+        if isinstance(a, Tensor):
+            if dev is None:
+                dev = a._device
+            if a._requires_grad:
+                needs = True
+    if dev is None:
+        dev = CPU
+    record = needs and _GradState.enabled
+    ctx = cls._node_cls()
+    ctx.xp = xp_for(dev)
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+    with no_grad():
+        if _has_setup_context(cls):
+            out = cls.forward(*args)
+            cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *args)
+    return _wrap_outputs(cls, ctx, args, None, out, dev, record)
+
+
+def _common_device(cls, args):
+    """Tensors on several devices: allowed only for 0-dim CPU tensors, which move over."""
+    devs = [a._device for a in args if isinstance(a, Tensor) and (a.ndim or a._device is not CPU)]
+    main = devs[0] if devs else CPU
+    for d in devs:
+        if d is not main:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {main} and {d}!")
+    moved = tuple(a.to(main) if isinstance(a, Tensor) and a._device is not main else a
+                  for a in args)
+    return main, moved
 
 
 def _has_setup_context(cls):
     return cls.setup_context is not Function.setup_context
 
 
-def _check_devices(cls, args):
-    Tensor = _tensor.Tensor
-    devs = [a._device for a in args if isinstance(a, Tensor) and a.ndim]
-    zero_dim_cpu_ok = {a._device for a in args if isinstance(a, Tensor) and not a.ndim}
-    main = devs[0] if devs else None
-    for d in devs:
-        if d is not main:
-            raise RuntimeError("Expected all tensors to be on the same device, but found at "
-                               f"least two devices, {main} and {d}!")
-    for d in zero_dim_cpu_ok:
-        if d is not main and main is not None and d is not CPU:
-            raise RuntimeError("Expected all tensors to be on the same device, but found at "
-                               f"least two devices, {main} and {d}!")
-
-
-def _check_inplace(target, record):
-    if not record:
-        return
+def _check_inplace(target):
     if target.grad_fn is None and target._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
@@ -330,8 +356,6 @@ def _check_inplace(target, record):
 
 
 def _wrap_outputs(cls, ctx, args, arrays, out, dev, record):
-    Tensor = _tensor.Tensor
-    make = _tensor.make
     single = type(out) is not tuple
     outs = (out,) if single else out
     results = []
