@@ -39,7 +39,7 @@ def test_encoder_layer_oracle(kw):
     em = ember.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kw).eval()
     assert repr(em) == repr(tm)
     rng = np.random.default_rng(0)
-    x = randn(rng, 5, 2, 8)
+    x = randn(rng, 2, 5, 8) if kw.get("batch_first") else randn(rng, 5, 2, 8)
     mask = np.triu(np.full((5, 5), -np.inf, np.float32), 1)
     kpm = np.zeros((2, 5), bool)
     kpm[1, 4] = True
