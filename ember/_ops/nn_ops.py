@@ -537,3 +537,103 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction
     if reduction == "sum":
         return nll.sum()
     return nll if batched else nll.reshape(())
+
+
+# ------------------------------------------------------------------------------ public names
+# torch exposes these at top level / as Tensor methods too; the definitions live in
+# ember.nn.functional (imported lazily: nn imports ember).
+from ember._ops._registry import register  # noqa: E402
+
+
+def _F():
+    from ember.nn import functional
+
+    return functional
+
+
+@register()
+def softmax(input, dim, dtype=None):
+    """Softmax along dim (input cast to dtype first when given)."""
+    return _F().softmax(input, dim, dtype=dtype)
+
+
+@register()
+def log_softmax(input, dim, dtype=None):
+    """log(softmax) along dim, computed stably."""
+    return _F().log_softmax(input, dim, dtype=dtype)
+
+
+@register(method=False)
+def dropout(input, p, train):
+    return _F().dropout(input, p, train)
+
+
+@register(method=False)
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    return _F().layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+@register(method=False)
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    return _F().group_norm(input, num_groups, weight, bias, eps)
+
+
+@register(method=False)
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    return _F().embedding(indices, weight, None if padding_idx == -1 else padding_idx,
+                          scale_grad_by_freq=scale_grad_by_freq)
+
+
+@register(method=False)
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    return _F().cosine_similarity(x1, x2, dim, eps)
+
+
+@register(method=False)
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return _F().pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+@register(method=False)
+def pdist(input, p=2):
+    return _F().pdist(input, p)
+
+
+@register(method=False)
+def pixel_shuffle(input, upscale_factor):
+    return _F().pixel_shuffle(input, upscale_factor)
+
+
+@register(method=False)
+def pixel_unshuffle(input, downscale_factor):
+    return _F().pixel_unshuffle(input, downscale_factor)
+
+
+@register(method=False)
+def channel_shuffle(input, groups):
+    return _F().channel_shuffle(input, groups)
+
+
+@register()
+def prelu(input, weight):
+    return _F().prelu(input, weight)
+
+
+@register(method=False)
+def selu(input):
+    return _F().selu(input)
+
+
+@register(method=False)
+def celu(input, alpha=1.0):
+    return _F().celu(input, alpha)
+
+
+@register()
+def hardshrink(input, lambd=0.5):
+    return _F().hardshrink(input, lambd)
+
+
+@register(method=False)
+def bilinear(input1, input2, weight, bias=None):
+    return _F().bilinear(input1, input2, weight, bias)
