@@ -275,15 +275,22 @@ class Slogdet(Function):
         xp = ctx.xp
         sign, logabs = xp.linalg.slogdet(a)
         sign, logabs = xp.asarray(sign), xp.asarray(logabs)
-        ctx.save_for_backward(a)
+        ctx.save_for_backward(a, sign if a.dtype.kind == "c" else None)
         if a.dtype.kind != "c":
             ctx.mark_non_differentiable(sign)
         return sign, logabs
 
     @staticmethod
     def backward(ctx, gsign, glog):
-        (a,) = ctx.saved_tensors
-        return glog.unsqueeze(-1).unsqueeze(-1) * _mh(inv(a))
+        # d log det = tr(A^{-1} dA); logabsdet is its real part, sign = exp(i Im(log det))
+        a, sign = ctx.saved_tensors
+        coef = glog
+        if sign is not None:
+            from ember._ops import complex_ops
+
+            c = -complex_ops.imag(gsign.conj() * sign)
+            coef = complex_ops.complex(glog, c)
+        return coef.unsqueeze(-1).unsqueeze(-1) * _mh(inv(a))
 
 
 def slogdet(A, *, out=None):
@@ -492,32 +499,34 @@ class Cholesky(Function):
     _array_io = True
 
     @staticmethod
-    def forward(ctx, a, fname):
+    def forward(ctx, a, fname, upper):
         xp = ctx.xp
+        src = xp.conj(a).swapaxes(-1, -2) if upper else a  # upper: read A's upper triangle
         try:
-            low = xp.linalg.cholesky(a)
+            low = xp.linalg.cholesky(src)
         except xp.linalg.LinAlgError:
-            raise _cholesky_error(xp, a, fname) from None
-        ctx.save_for_backward(low)
-        return low
+            raise _cholesky_error(xp, src, fname) from None
+        ctx.upper = upper
+        out = xp.conj(low).swapaxes(-1, -2) if upper else low
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
-    def backward(ctx, gl):
-        # A = L L^H:  gA = sym(L^{-H} Phi(L^H gL) L^{-1}), Phi = lower triangle, diagonal halved
-        (low,) = ctx.saved_tensors
-        phi = _mh(low) @ _tril(gl)
-        phi = _tril(phi, -1) + 0.5 * _diag_embed(_real(_diagonal(phi)))
+    def backward(ctx, g):
+        # A = L L^H:  gA = L^{-H} S L^{-1}, S = the Hermitian fill of tril(L^H gL), diagonal
+        # halved (upper: L = U^H, gL = gU^H)
+        (f,) = ctx.saved_tensors
+        low, gl = (_mh(f), _mh(g)) if ctx.upper else (f, g)
+        phi = _tril(_mh(low) @ _tril(gl))
+        phi = 0.5 * (phi + _mh(_tril(phi, -1)))
         x = solve_triangular(_mh(low), phi, upper=True)
-        ga = solve_triangular(low, x, upper=False, left=False)
-        return 0.5 * (ga + _mh(ga)), None
+        return solve_triangular(low, x, upper=False, left=False), None, None
 
 
 def cholesky(A, *, upper=False, out=None):
     """Cholesky factor of a Hermitian positive-definite matrix: A = L L^H (or U^H U)."""
     _check_matrix(A, "linalg.cholesky")
-    if upper:
-        return _mh(Cholesky.apply(_mh(A), "linalg.cholesky"))
-    return Cholesky.apply(A, "linalg.cholesky")
+    return Cholesky.apply(A, "linalg.cholesky", upper)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -548,20 +557,74 @@ def _cholesky_fn(input, upper=False, *, out=None):
     return cholesky(input, upper=upper)
 
 
+class CholeskySolve(Function):
+    node_name = "CholeskySolveBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, b, low, upper):
+        # X = (L L^H)^{-1} B (A = U^H U when upper), with two triangular solves
+        xp = ctx.xp
+        lo = xp.conj(low).swapaxes(-1, -2) if upper else low
+        n = lo.shape[-1]
+        t = xp.where(xp.tri(n, n, 0, dtype=bool), lo, 0)
+        y = xp.linalg.solve(t, b)
+        x = xp.linalg.solve(xp.conj(t).swapaxes(-1, -2), y)
+        ctx.upper = upper
+        ctx.save_for_backward(low, x)
+        return x.astype(b.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        # torch's convention: the factor's gradient treats every entry of L as used
+        low, x = ctx.saved_tensors
+        gb = cholesky_solve(g, low, ctx.upper)
+        common = gb @ _mh(x)
+        common = common + _mh(common)
+        gl = -(low @ common) if ctx.upper else -(common @ low)
+        return gb, gl, None
+
+
 @register()
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """X with (L L^H) X = input, given the Cholesky factor L = input2 (U if upper)."""
-    low = _mh(input2) if upper else input2
-    y = solve_triangular(low, input, upper=False)
-    return solve_triangular(_mh(low), y, upper=True)
+    _check_matrix(input2, "cholesky_solve")
+    if input.dtype is not input2.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_dtype.SCALAR_NAMES[input.dtype]} and A of type "
+                           f"{_dtype.SCALAR_NAMES[input2.dtype]} instead.")
+    return CholeskySolve.apply(input, input2, upper)
+
+
+class CholeskyInverse(Function):
+    node_name = "CholeskyInverseBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, low, upper):
+        xp = ctx.xp
+        n = low.shape[-1]
+        lo = xp.conj(low).swapaxes(-1, -2) if upper else low
+        t = xp.where(xp.tri(n, n, 0, dtype=bool), lo, 0)
+        tinv = xp.linalg.inv(t)
+        out = xp.conj(tinv).swapaxes(-1, -2) @ tinv
+        ctx.upper = upper
+        ctx.save_for_backward(low, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # R = (L L^H)^{-1}:  gL = -R (G + G^H) R L   (upper: -U R (G + G^H) R)
+        low, r = ctx.saved_tensors
+        common = r @ (g + _mh(g)) @ r
+        return (-(low @ common) if ctx.upper else -(common @ low)), None
 
 
 @register()
 def cholesky_inverse(input, upper=False, *, out=None):
     """Inverse of A = L L^H from its Cholesky factor L (U if upper)."""
-    n = input.shape[-1]
-    eye = _eye_like(n, input)
-    return cholesky_solve(eye.expand(*input.shape), input, upper=upper)
+    _check_matrix(input, "cholesky_inverse")
+    return CholeskyInverse.apply(input, upper)
 
 
 # ------------------------------------------------------------------------------ qr
@@ -642,21 +705,22 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
     s_row = s.unsqueeze(-2)            # s_j along columns
     s_col = s.unsqueeze(-1)            # s_i along rows
     e = s_row * s_row - s_col * s_col  # e_ij = s_j^2 - s_i^2
-    e = e + _eye_like(k, e)            # diagonal: avoid 0/0 (the skew parts vanish there)
+    eye = _eye_like(k, e)
+    f = (1 - eye) / (e + eye)          # F_ij = 1/(s_j^2 - s_i^2), zero on the diagonal
     inner = _diag_embed(_real(gs).to(u.dtype)) if gs is not None else 0
     if gu is not None:
         uhgu = _mh(u) @ gu
         ja = uhgu - _mh(uhgu)
-        inner = inner + (ja / e) * s_row
+        inner = inner + (ja * f) * s_row
         if u.dtype.is_complex:
             from ember._ops import complex_ops
 
             im = complex_ops.imag(_diagonal(uhgu))
-            inner = inner + _diag_embed(complex_ops.complex(im * 0, im / (2 * s)))
+            inner = inner + _diag_embed(complex_ops.complex(im * 0, im / s))
     if gv is not None:
         vhgv = _mh(v) @ gv
         jb = vhgv - _mh(vhgv)
-        inner = inner + s_col * (jb / e)
+        inner = inner + s_col * (jb * f)
     ga = u @ inner @ vh
     if gu is not None and m > k:
         proj = gu - u @ (_mh(u) @ gu)
@@ -730,10 +794,8 @@ def _svd_fn(input, some=True, compute_uv=True, *, out=None):
         m, n = input.shape[-2:]
         xp = _xp(input)
         bs = tuple(input.shape[:-2])
-        zu = _const(xp.zeros(bs + (m, m if not some else min(m, n)), dtype=input._data.dtype),
-                    input)
-        zv = _const(xp.zeros(bs + (n, n if not some else min(m, n)), dtype=input._data.dtype),
-                    input)
+        zu = _const(xp.zeros(bs + (m, m), dtype=input._data.dtype), input)
+        zv = _const(xp.zeros(bs + (n, n), dtype=input._data.dtype), input)
         return svd_t(zu, s, zv)
     u, s, vh = Svd.apply(input, not some)
     return svd_t(u, s, _mh(vh))
@@ -753,7 +815,7 @@ class Eigh(Function):
 
     @staticmethod
     def backward(ctx, gw, gv):
-        # A = V diag(w) V^H:  gA = V (diag(gw) + F o (V^H gV)) V^H,  F_ij = 1/(w_j - w_i)
+        # A = V diag(w) V^H:  gA = V (diag(gw) + F o skew(V^H gV)) V^H,  F_ij = 1/(w_j - w_i)
         w, v = ctx.saved_tensors
         vh = _mh(v)
         inner = _diag_embed(gw.to(v.dtype))
@@ -762,6 +824,7 @@ class Eigh(Function):
             k = w.shape[-1]
             eye = _eye_like(k, e)
             vhgv = vh @ gv
+            vhgv = 0.5 * (vhgv - _mh(vhgv))  # only the skew part survives (Hermitian input)
             inner = inner + (vhgv * (1 - eye)) / (e + eye)
         return v @ inner @ vh, None
 
@@ -772,9 +835,16 @@ def _uplo(UPLO):
     return UPLO
 
 
+def _check_eigh(A, fname):
+    if isinstance(A, Tensor) and not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for "
+                                  f"'{_dtype.SCALAR_NAMES[A.dtype]}'")
+    _check_matrix(A, fname)
+
+
 def eigh(A, UPLO="L", *, out=None):
     """Eigen-decomposition of a Hermitian matrix: ascending eigenvalues and eigenvectors."""
-    _check_matrix(A, "linalg.eigh")
+    _check_eigh(A, "linalg.eigh")
     return linalg_eigh_t(*Eigh.apply(A, _uplo(UPLO)))
 
 
@@ -800,7 +870,7 @@ class Eigvalsh(Function):
 
 def eigvalsh(A, UPLO="L", *, out=None):
     """Eigenvalues of a Hermitian matrix, ascending."""
-    _check_matrix(A, "linalg.eigvalsh")
+    _check_eigh(A, "linalg.eigvalsh")
     return Eigvalsh.apply(A, _uplo(UPLO))
 
 
@@ -961,8 +1031,7 @@ def matrix_power(A, n, *, out=None):
     if not isinstance(n, int):
         raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     if n == 0:
-        eye = _eye_like(A.shape[-1], A)
-        return eye.expand(*A.shape).clone()
+        return A * 0 + _eye_like(A.shape[-1], A)
     if n < 0:
         _check_float(A, "linalg.inv")
         A, n = inv(A), -n
