@@ -56,7 +56,8 @@ def _to_numpy(tensors):
                 "it before saving.")
         if v.dtype is _dtype.complex128:
             raise ValueError(f"safetensors cannot store the dtype {v.dtype} (tensor `{k}`)")
-        out[k] = np.ascontiguousarray(backend_for(v.device).to_host(v._data))
+        host = backend_for(v.device).to_host(v._data)
+        out[k] = host if host.flags.c_contiguous else host.copy(order="C")
     return out
 
 

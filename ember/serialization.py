@@ -1195,7 +1195,8 @@ def get_unsafe_globals_in_checkpoint(f):
 
 def _reduce_tensor(t, protocol):
     """Tensor.__reduce_ex__ (pickle, copy, multiprocessing): the data as a NumPy array."""
-    host = np.ascontiguousarray(backend_for(t._device).to_host(t._data))
+    host = backend_for(t._device).to_host(t._data)
+    host = host if host.flags.c_contiguous else host.copy(order="C")
     state = dict(t.__dict__) if getattr(t, "__dict__", None) else None
     return (_rebuild_from_array, (type(t), host, str(t._device), t._requires_grad, state))
 

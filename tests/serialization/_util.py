@@ -29,8 +29,12 @@ def random_array(rng, shape, dt):
 
 
 def ember_from(arr):
-    return ember.tensor(arr) if arr.dtype != ember.bfloat16.np_dtype else \
-        ember.tensor(arr.astype(np.float32)).to(ember.bfloat16)
+    """An ember tensor holding exactly these bits (bfloat16 wrapped as is, NaN payloads kept)."""
+    if arr.dtype == ember.bfloat16.np_dtype:
+        from ember import _tensor
+
+        return _tensor.make(np.array(arr, copy=True), ember.device("cpu"))
+    return ember.tensor(arr)
 
 
 def torch_from(arr):
