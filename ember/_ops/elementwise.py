@@ -24,7 +24,19 @@ def binary_operands(xp, a, b):
     """Cast a and b to torch's result dtype of the pair (scalars stay Python numbers)."""
     rt = _dtype.result_type(a, b)
     npdt = rt.np_dtype
+    if npdt.kind in "iu":
+        a, b = _wrap_int(xp, a, npdt), _wrap_int(xp, b, npdt)
     return _cast(xp, a, npdt), _cast(xp, b, npdt), rt
+
+
+def _wrap_int(xp, x, npdt):
+    """torch casts an int scalar to an integer tensor's dtype with wraparound (uint8 -1 = 255);
+    NumPy would raise OverflowError instead."""
+    if type(x) is int:
+        info = xp.iinfo(npdt)
+        if not info.min <= x <= info.max:
+            return xp.asarray(x).astype(npdt)
+    return x
 
 
 def call_binary(fn, a, b, **kw):
