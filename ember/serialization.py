@@ -1155,8 +1155,6 @@ def _load_legacy(fh, name, map_location, weights_only, pickle_load_args):
         got = fh.readinto(memoryview(arr)) if arr.shape[0] else 0
         if got != arr.shape[0]:
             raise RuntimeError(f"Invalid legacy checkpoint {name}: truncated storage data")
-    if callable(map_location) and not isinstance(map_location, (dict, str, _device_cls)):
-        pass  # storages already live on the CPU; a callable may only keep them there
     return result
 
 

@@ -227,8 +227,12 @@ def test_torch_model_state_dict_and_optimizer_to_ember_and_back(tmp_path):
     torch.manual_seed(0)
     net = _TorchNet()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    net(torch.randn(2, 3, 8, 8)).sum().backward()
+    for p in net.parameters():  # one Adam step from made-up gradients (no conv needed)
+        p.grad = torch.randn_like(p)
     opt.step()
+    net.train()
+    net.stem[1].running_mean.uniform_()
+    net.stem[1].num_batches_tracked += 5
     ckpt = {"epoch": 3, "model_state_dict": net.state_dict(),
             "optimizer_state_dict": opt.state_dict(), "loss": torch.tensor(0.25)}
     torch.save(ckpt, tmp_path / "ckpt.pt")
