@@ -472,10 +472,11 @@ def test_untyped_storage_matches_torch():
     assert list(e[1:2].untyped_storage())[:8] == list(t[1:2].untyped_storage())[:8]
     other = ember.arange(12, dtype=ember.float32)
     assert other.untyped_storage().data_ptr() != e.untyped_storage().data_ptr()
-    s = ember.UntypedStorage(4) if hasattr(ember, "UntypedStorage") else None
-    if s is not None:
-        assert s.nbytes() == 4
     from ember._storage import TypedStorage
+    from ember._storage import UntypedStorage
+
+    s = UntypedStorage([1, 2, 3, 255])
+    assert s.nbytes() == 4 and s.tolist() == [1, 2, 3, 255] and s[-1] == 255
 
     ts = TypedStorage._wrap(e.untyped_storage(), ember.float32)
     assert ts.size() == 12 and ts.element_size() == 4 and ts[3] == 3.0
