@@ -1,10 +1,12 @@
-"""Comparison ops (eq, ne, lt, le, gt, ge and their operators): bool results, no gradient."""
+"""Comparison, logical, bitwise and classification ops (eq.., logical_and.., bitwise_and.., isnan..,
+isclose): bool or integer results, no gradient, with their operators and in-place forms."""
 
 from ember import _tensor
 from ember._ops._registry import register
+from ember._ops._util import broadcast_error
+from ember._ops.elementwise import _quiet
 from ember._ops.elementwise import binary_operands
 from ember._ops.elementwise import call_binary
-from ember._ops._util import broadcast_error
 from ember.autograd.function import Function
 
 Tensor = _tensor.Tensor
@@ -68,10 +70,6 @@ for _name, _cls, _aliases in (("eq", Eq, ()), ("ne", Ne, ("not_equal",)), ("lt",
 
 
 # ------------------------------------------------------------------------------ logical
-
-def _kind(arr):
-    return arr.dtype.kind
-
 
 class Logical(Function):
     """logical_and / or / xor: truthiness of both operands, a bool tensor."""
@@ -176,7 +174,7 @@ class Bitwise(Function):
         if kind not in "biu" or (shift and kind == "b"):
             raise _not_implemented(f"{which}_cpu", rt.np_dtype)
         a = a if isinstance(a, xp.ndarray) else xp.asarray(a, dtype=rt.np_dtype)
-        with xp.errstate(all="ignore"):
+        with _quiet(xp):
             if shift:
                 out = call_binary(lambda p, q: _shift(xp, p, q, which == "lshift"), a, b)
             else:
@@ -334,7 +332,7 @@ class IsClose(Function):
             raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
         if a.dtype.kind == "b":
             return call_binary(xp.equal, a, b)
-        with xp.errstate(all="ignore"):
+        with _quiet(xp):
             if a.dtype.kind in "iu":
                 a, b = a.astype(xp.float64), b.astype(xp.float64)
             close = call_binary(xp.equal, a, b)

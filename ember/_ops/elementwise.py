@@ -5,6 +5,8 @@ Python scalar never widens a tensor's dtype; gradients are returned at the broad
 the engine sums them back to each input's shape.
 """
 
+import contextlib
+
 from ember import _dtype
 from ember import _tensor
 from ember._ops._registry import register
@@ -213,7 +215,7 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = register("subtract")(sub)
 
 
-@register(function=False, methods=("__isub__",))
+@register("sub_", "subtract_", function=False, methods=("__isub__",))
 def sub_(input, other, *, alpha=1):
     return SubInplace.apply(input, other, alpha)
 
@@ -292,7 +294,7 @@ def mul(input, other, *, out=None):
 multiply = register("multiply")(mul)
 
 
-@register(function=False, methods=("__imul__",))
+@register("mul_", "multiply_", function=False, methods=("__imul__",))
 def mul_(input, other):
     return MulInplace.apply(input, other)
 
@@ -382,7 +384,8 @@ class DivInplace(Function):
 
 def _quiet(xp):
     """Silence NumPy's divide-by-zero/overflow warnings: torch gives inf/nan silently."""
-    return xp.errstate(all="ignore")
+    errstate = getattr(xp, "errstate", None)  # CuPy never warns and has none
+    return errstate(all="ignore") if errstate is not None else contextlib.nullcontext()
 
 
 @register(methods=("__truediv__",))
@@ -406,7 +409,7 @@ def _rdiv_operator(self, other):
     return Rdiv.apply(self, other)
 
 
-@register(function=False, methods=("__itruediv__",))
+@register("div_", "divide_", "true_divide_", function=False, methods=("__itruediv__",))
 def div_(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
         return input.copy_(div(input, other, rounding_mode=rounding_mode))

@@ -21,9 +21,6 @@ from ember.autograd.function import Function
 
 Tensor = _tensor.Tensor
 
-_KIND_NAMES = {"b": "Bool", "f": "Float"}
-
-
 def not_implemented(kernel, arr):
     """torch's NotImplementedError for a kernel that has no version for arr's dtype."""
     name = _dtype.SCALAR_NAMES[_tensor.dtype_of(arr)]
@@ -728,20 +725,20 @@ def _binary(name, node, kernel, deriv=None, *, floating=False, reject="", kernel
     return op
 
 
-def _max_deriv(loses):
+def _max_deriv(keeps):
     # ties split the gradient in half; NaN (which propagates) keeps it
     def deriv(g, a, b, out, need):
         half = (g / 2).where(a == b, g)
-        ga = half.where(loses(a, b), 0.0) if need[0] else None
-        gb = half.where(loses(b, a), 0.0) if need[1] else None
+        ga = half.where(keeps(a, b), 0.0) if need[0] else None
+        gb = half.where(keeps(b, a), 0.0) if need[1] else None
         return ga, gb
     return deriv
 
 
 maximum = _binary("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximum(a, b),
-                  _max_deriv(lambda p, q: (p < q).logical_not()), kernel_name="maximum_cpu", inplace=False)
+                  _max_deriv(lambda p, q: (p < q).logical_not()), inplace=False)
 minimum = _binary("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b),
-                  _max_deriv(lambda p, q: (p > q).logical_not()), kernel_name="minimum_cpu", inplace=False)
+                  _max_deriv(lambda p, q: (p > q).logical_not()), inplace=False)
 
 
 def _fmax_deriv(pick):

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 import ember
-from tests._oracle import assert_close
 from tests._oracle import to_torch
 from tests.ops.test_elementwise_unary import check
 
