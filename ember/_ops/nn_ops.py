@@ -234,9 +234,20 @@ def bernoulli_mask(x, keep, shape=None):
 
 # ------------------------------------------------------------------------------ layer norm
 def _once(backward):
+    """First-order-only backward computed on arrays: results wrapped as Tensors so that
+    once_differentiable can mark them (double backward then raises)."""
+    import functools
+
     from ember.autograd.function import once_differentiable
 
-    return once_differentiable(backward)
+    @functools.wraps(backward)
+    def as_tensors(ctx, *grads):
+        out = backward(ctx, *grads)
+        dev = grads[0].device
+        return tuple(o if o is None or isinstance(o, Tensor) else _tensor.make(o, dev)
+                     for o in out)
+
+    return once_differentiable(as_tensors)
 
 
 class LayerNorm(Function):
@@ -503,7 +514,7 @@ class CTCLoss(Function):
     @staticmethod
     def backward(ctx, g):
         (grad,) = ctx.saved_tensors
-        return grad * g.reshape(1, -1, 1), None, None, None, None, None
+        return grad * g.reshape(1, -1, 1), None, None, None, None, None  # linear in g
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,

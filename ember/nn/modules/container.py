@@ -10,6 +10,7 @@ from itertools import islice
 from ember._tensor import Tensor
 from ember.nn.modules.module import Module
 from ember.nn.modules.module import _addindent
+from ember.nn.modules.module import typename
 from ember.nn.parameter import Parameter
 
 __all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
@@ -316,12 +317,13 @@ class ModuleDict(Module):
                 self[m[0]] = m[1]
 
 
-def _param_line(key, p):
+def _param_line(key, p, by_dtype):
+    # torch's ParameterList prints the dtype, ParameterDict the legacy type name
     if isinstance(p, Tensor):
         size = "x".join(str(s) for s in p.size())
         dev = f" ({p.device})" if p.device.type == "cuda" else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({key}): {kind} containing: [{p.dtype} of size {size}{dev}]"
+        return f"  ({key}): {kind} containing: [{p.dtype if by_dtype else typename(p)} of size {size}{dev}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
 
@@ -383,7 +385,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p) for k, p in enumerate(self))
+        return "\n".join(_param_line(k, p, True) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -491,7 +493,7 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p) for k, p in self.items())
+        return "\n".join(_param_line(k, p, False) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
