@@ -7,7 +7,6 @@ import numpy as np
 
 from ember import _random
 from ember import _tensor
-from ember.autograd.function import xp_for
 from ember.autograd.grad_mode import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -227,4 +226,3 @@ kaiming_uniform = _deprecated(kaiming_uniform_)
 kaiming_normal = _deprecated(kaiming_normal_)
 orthogonal = _deprecated(orthogonal_)
 sparse = _deprecated(sparse_)
-del xp_for
