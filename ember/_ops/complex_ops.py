@@ -161,14 +161,15 @@ class Polar(Function):
         phase.real = xp.cos(theta)
         phase.imag = xp.sin(theta)
         out = (r * phase).astype(cdt, copy=False)
-        ctx.save_for_backward(phase, out)
+        ctx.save_for_backward(r, theta)
         return out
 
     @staticmethod
     def backward(ctx, g):
         # z = r e^{i t}: grad_r = Re(conj(e^{i t}) g), grad_t = Im(conj(z) g)
-        phase, z = ctx.saved_tensors
-        return real(phase.conj() * g), imag(z.conj() * g)
+        r, theta = ctx.saved_tensors
+        phase = Polar.apply(r * 0 + 1, theta)  # recomputed with ops: double backward sees t
+        return real(phase.conj() * g), imag((phase * r).conj() * g)
 
 
 @register(method=False)

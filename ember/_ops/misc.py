@@ -491,13 +491,11 @@ def combinations(input, r=2, with_replacement=False):
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     xp = _xp(input)
     if r == 0:
-        return _const(xp.zeros((0,), dtype=input._data.dtype), input)
+        return _index_rows(input, xp.zeros((0,), dtype=xp.int64))
     gen = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
     combos = list(gen(range(input.shape[0]), r))
-    if not combos:
-        return _const(xp.zeros((0, r), dtype=input._data.dtype), input)
-    idx = xp.asarray(combos, dtype=xp.int64)
+    idx = xp.asarray(combos, dtype=xp.int64).reshape(len(combos), r)
     return _index_rows(input, idx)
 
 
