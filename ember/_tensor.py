@@ -79,7 +79,7 @@ def make(data, device, requires_grad=False, grad_fn=None, output_nr=0, version=N
     t._data = data
     t._device = device
     t._requires_grad = requires_grad
-    t.grad_fn = grad_fn
+    t._grad_fn = grad_fn
     t._output_nr = output_nr
     t._version = [0] if version is None else version
     t._base = None
@@ -93,9 +93,9 @@ def make(data, device, requires_grad=False, grad_fn=None, output_nr=0, version=N
 class Tensor:
     """A multi-dimensional array with autograd, on a device (cpu or cuda)."""
 
-    __slots__ = ("_data", "_device", "_requires_grad", "grad_fn", "_output_nr", "_version",
+    __slots__ = ("_data", "_device", "_requires_grad", "_grad_fn", "_output_nr", "_version",
                  "_base", "grad", "_accum", "_hooks", "_retains_grad", "_post_acc_hooks",
-                 "__dict__", "__weakref__")
+                 "_attr_ver", "__dict__", "__weakref__")
 
     __array_priority__ = 1000  # NumPy defers to our operators
 
@@ -272,6 +272,18 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        # a view whose base was modified in place since its node was made gets a node that
+        # reads it from the base's current history (torch regenerates it on access the same way)
+        if self._base is None:
+            return self._grad_fn
+        return _view_grad_fn(self)
+
+    @grad_fn.setter
+    def grad_fn(self, fn):
+        self._grad_fn = fn
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -290,7 +302,7 @@ class Tensor:
     def __getattr__(self, name):
         if name == "_version":  # pragma: no cover - always set by make()
             raise AttributeError(name)
-        if name == "_post_acc_hooks":
+        if name == "_post_acc_hooks" or name == "_attr_ver":
             return None
         raise AttributeError(f"'Tensor' object has no attribute '{name}'")
 
@@ -303,7 +315,7 @@ class Tensor:
     def detach_(self):
         if self._base is not None and self._base._requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -621,6 +633,11 @@ class Tensor:
 
     def _is_view_fn(self):
         return self._base is not None
+
+
+def _view_grad_fn(view):
+    """The grad_fn of a view; replaced by ember.autograd._views when autograd is imported."""
+    return view._grad_fn
 
 
 def _wrap_dim(dim, ndim):
