@@ -1,6 +1,7 @@
 """ember.autograd: reverse-mode automatic differentiation."""
 
 from ember import _tensor
+from ember.autograd import _views  # noqa: F401  (installs view grad_fn regeneration)
 from ember.autograd import engine
 from ember.autograd.anomaly_mode import detect_anomaly
 from ember.autograd.anomaly_mode import set_detect_anomaly

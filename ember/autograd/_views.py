@@ -72,8 +72,9 @@ def _node(cls, nexts, in_meta, out_meta):
     return n
 
 
-def rebase_view_history(view, op_node):
-    """`view` (of `view._base`) was just written in place by the op recorded as `op_node`."""
+def rebase_view_history(view, op_node, nr=0):
+    """`view` (of `view._base`) was just written in place by the op recorded as `op_node`
+    (whose output `nr` it is now)."""
     base = view._base
     positions = _base_positions(view, base)
     if base.grad_fn is not None:
@@ -84,17 +85,43 @@ def rebase_view_history(view, op_node):
         base_edge = (None, 0)
     bmeta = (base._data.shape, base.dtype)
     vmeta = (view._data.shape, view.dtype)
-    copy = _node(CopySlices, [base_edge, (op_node, 0)], [bmeta, vmeta],
+    copy = _node(CopySlices, [base_edge, (op_node, nr)], [bmeta, vmeta],
                  [(base._data.shape, base.dtype, base._device)])
     copy.positions = positions
     copy.view_shape = view._data.shape
-    base.grad_fn = copy
+    base._grad_fn = copy
     base._output_nr = 0
     base._requires_grad = True
-    reader = _node(ViewOfBase, [(copy, 0)], [bmeta],
-                   [(view._data.shape, view.dtype, view._device)])
+    _set_reader(view, base, (copy, 0), positions)
+
+
+def _set_reader(view, base, edge, positions):
+    bmeta = (base._data.shape, base.dtype)
+    reader = _node(ViewOfBase, [edge], [bmeta], [(view._data.shape, view.dtype, view._device)])
     reader.positions = positions
     reader.base_shape = base._data.shape
-    view.grad_fn = reader
+    view._grad_fn = reader
     view._output_nr = 0
     view._requires_grad = True
+    view._attr_ver = view._version[0]
+    return reader
+
+
+def view_grad_fn(view):
+    """A view's grad_fn, regenerated from its base when the base's history was rewritten by an
+    in-place op since the view's node was made (the view's node would be stale)."""
+    fn = view._grad_fn
+    ver = view._attr_ver
+    if ver is None or ver == -1 or ver == view._version[0]:
+        return fn
+    base = view._base
+    if not base._requires_grad:
+        return fn
+    if base._grad_fn is not None:
+        edge = (base._grad_fn, base._output_nr)
+    else:
+        edge = (accumulator_of(base), 0)
+    return _set_reader(view, base, edge, _base_positions(view, base))
+
+
+_tensor._view_grad_fn = view_grad_fn

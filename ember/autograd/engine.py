@@ -123,6 +123,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     if accumulate and (capture is None or (node, 0) in capture):
                         _accumulate(node, grads[0], create_graph)
                     grad_inputs = ()
+                elif anomaly_mode._enabled:
+                    grad_inputs = _call_node_anomaly(node, grads, create_graph)
                 else:
                     grad_inputs = _call_node(node, grads, create_graph)
                     if not retain_graph:
@@ -136,9 +138,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         for k, r in enumerate(results):
             if r is None and not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {k} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
         return tuple(results)
     return None
 
@@ -162,6 +164,7 @@ def _call_pre_hooks(node, grads):
         for fn in list(node._pre_hooks.values()):
             new = fn(tuple(grads))
             if new is not None:
+                _check_hook_result(fn, new, len(grads))
                 grads = list(new)
     if type(node) is AccumulateGrad:
         var = node.variable
@@ -174,21 +177,67 @@ def _call_pre_hooks(node, grads):
 
 
 def _call_node(node, grads, create_graph):
-    if any(g is None for g in grads):
-        if node._materialize:
-            grads = [g if g is not None else _zeros_like_meta(m)
-                     for g, m in zip(grads, node._out_meta)]
-    out = node._fn.backward(node, *grads)
+    if node._materialize and any(g is None for g in grads):
+        grads = [g if g is not None or m is None else _zeros_like_meta(m)
+                 for g, m in zip(grads, node._out_meta)]
+    fn = node._fn
+    out = fn.backward(node, *grads)
     if type(out) is not tuple:
         out = (out,)
+    if not fn._array_io:
+        out = _check_count(node, out)
     if anomaly_mode._enabled and anomaly_mode._check_nan:
         _check_nan(node, out)
     if node._hooks:
-        for fn in list(node._hooks.values()):
-            new = fn(out, tuple(grads))
-            if new is not None:
-                out = tuple(new)
+        out = _call_post_hooks(node, out, grads)
     return out
+
+
+def _call_node_anomaly(node, grads, create_graph):
+    """_call_node, and on failure torch's warning with the forward op's traceback."""
+    try:
+        return _call_node(node, grads, create_graph)
+    except Exception:
+        if node._anomaly_trace:
+            import warnings
+
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                          f"caused the error:\n{node._anomaly_trace}", UserWarning, stacklevel=2)
+        raise
+
+
+def _check_count(node, out):
+    """A custom Function's backward must return one gradient per forward input."""
+    n = node.__dict__.get("_nargs")
+    if n is None or len(out) == n:
+        return out
+    if len(out) > n and all(g is None for g in out[n:]):
+        return out[:n]
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {n}, got {len(out)})")
+
+
+def _check_hook_result(fn, new, n):
+    if len(new) != n:
+        name = getattr(fn, "__name__", type(fn).__name__)
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                           f"{len(new)}, but expected {n})")
+
+
+def _call_post_hooks(node, out, grads):
+    """Node hooks see one grad per next_function (torch's grad_inputs), not per forward arg."""
+    pos = node._arg_pos
+    n = len(out)
+    grad_inputs = tuple(out[p] if p < n else None for p in pos)
+    for fn in list(node._hooks.values()):
+        new = fn(grad_inputs, tuple(grads))
+        if new is not None:
+            _check_hook_result(fn, new, len(grad_inputs))
+            grad_inputs = tuple(new)
+    out = [None] * max(n, (max(pos) + 1) if pos else 0)
+    for p, g in zip(pos, grad_inputs):
+        out[p] = g
+    return tuple(out)
 
 
 def _check_nan(node, out):

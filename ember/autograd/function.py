@@ -169,10 +169,10 @@ class _SavedTensor:
             shape = list(self.data.shape)
             dt = t.dtype if t is not None else _tensor.dtype_of(self.data)
             from ember._dtype import _TYPE_NAMES
-            where = (f", which is output {self.output_nr} of {node.name()}"
+            where = (f", which is output {self.output_nr} of {_op_name(node)}"
                      if self.output_nr >= 0 else
-                     (f", which is output {t._output_nr} of {t.grad_fn.name()}"
-                      if t is not None and t.grad_fn is not None else ""))
+                     (f", which is output {t._output_nr} of {_op_name(t._grad_fn)}"
+                      if t is not None and t._grad_fn is not None else ""))
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [torch.{_TYPE_NAMES[dt]} {shape}]{where}, is at version "
@@ -187,6 +187,13 @@ class _SavedTensor:
         return _tensor.make(self.data, self.device)
 
 
+def _op_name(node):
+    """The forward op of a node as torch's errors name it (MulBackward0 -> Mul)."""
+    import re
+
+    return re.sub(r"Backward\d*$", "", node.name())
+
+
 class FunctionMeta(type):
     """Gives each Function subclass its own Node subclass, named as torch names it."""
 
@@ -194,6 +201,15 @@ class FunctionMeta(type):
         super().__init__(name, bases, attrs)
         node_name = attrs.get("node_name") or (name + "Backward")
         cls._node_cls = type(node_name, (Node,), {"__slots__": (), "_fn": cls})
+        if "vjp" in attrs and bases:
+            if "backward" in attrs:
+                raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom "
+                                   "Function is not allowed. You should only implement one "
+                                   "of them.")
+            cls.backward = attrs["vjp"]
+        if bases and not cls._array_io:
+            # user functions take keyword arguments; ops keep the positional hot path
+            cls.apply = classmethod(_apply_user_kw)
 
 
 class _NullCtx:
@@ -254,6 +270,12 @@ class Function(metaclass=FunctionMeta):
     def setup_context(ctx, inputs, output):
         raise NotImplementedError
 
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+
     @classmethod
     def vjp(cls, ctx, *grad_outputs):
         return cls.backward(ctx, *grad_outputs)
@@ -304,7 +326,21 @@ def _apply_op(cls, args):
     return _wrap_outputs(cls, ctx, args, arrays, out, dev, False)
 
 
-def _apply_user_function(cls, args):
+def _apply_user_kw(cls, *args, **kwargs):
+    if _has_setup_context(cls):
+        sig = cls.__dict__.get("_fwd_signature")
+        if sig is None:
+            import inspect
+
+            sig = inspect.signature(cls.forward)
+            cls._fwd_signature = sig
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return _apply_user_function(cls, bound.args)
+    return _apply_user_function(cls, args, kwargs)
+
+
+def _apply_user_function(cls, args, kwargs=None):
     dev = None
     needs = False
     for a in args:
@@ -319,13 +355,33 @@ def _apply_user_function(cls, args):
     ctx = cls._node_cls()
     ctx.xp = xp_for(dev)
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+    ctx._nargs = len(args)
     with no_grad():
         if _has_setup_context(cls):
             out = cls.forward(*args)
             cls.setup_context(ctx, args, out)
+        elif kwargs:
+            out = cls.forward(ctx, *args, **kwargs)
         else:
             out = cls.forward(ctx, *args)
+    if ctx._dirty:
+        _mark_dirty_inputs(ctx, args, record)
     return _wrap_outputs(cls, ctx, args, None, out, dev, record)
+
+
+def _mark_dirty_inputs(ctx, args, record):
+    """Inputs a custom function changed in place (ctx.mark_dirty): checks and version bump."""
+    for d in ctx._dirty:
+        if not any(d is a for a in args):
+            raise RuntimeError("mark_dirty only accepts input tensors, but argument 0 isn't "
+                               "one.")
+        if _GradState.enabled:
+            if d.grad_fn is None and d._requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                                   "in-place operation.")
+            if record:
+                _check_inplace(d)
+        d._version[0] += 1
 
 
 def _common_device(cls, args):
@@ -345,14 +401,34 @@ def _has_setup_context(cls):
     return cls.setup_context is not Function.setup_context
 
 
+# nodes of ops that return several views: their outputs may not be modified in place
+_MULTI_VIEW = {"UnbindBackward0": "Unbind", "SplitBackward0": "Split",
+               "SplitWithSizesBackward0": "SplitWithSizes"}
+
+
 def _check_inplace(target):
     if target.grad_fn is None and target._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     base = target._base
-    if base is not None and base.grad_fn is None and base._requires_grad:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
+    if base is not None:
+        if base.grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        fn = target._grad_fn
+        if fn is not None and type(fn).__name__ in _MULTI_VIEW:
+            raise RuntimeError(
+                f"Output {target._output_nr} of {_MULTI_VIEW[type(fn).__name__]} is a view and "
+                "is being modified inplace. This view is the output of a function that returns "
+                "multiple views. Such functions do not allow the output views to be modified "
+                "inplace. You should replace the inplace operation by an out-of-place one.")
+        if target._attr_ver == -1:
+            raise RuntimeError(
+                "A view was created in no_grad mode and is being modified inplace with grad "
+                "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                "forbidden. You can clarify your code by moving both the view and the inplace "
+                "either both inside the no_grad block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked).")
 
 
 def _wrap_outputs(cls, ctx, args, arrays, out, dev, record):
@@ -376,6 +452,8 @@ def _wrap_outputs(cls, ctx, args, arrays, out, dev, record):
                 base = args[cls._view_of]
                 t = make(o, dev, False, None, 0, base._version)
                 t._base = base if base._base is None else base._base
+                if not record and base._requires_grad:
+                    t._attr_ver = -1  # a view made without grad of a tensor that requires it
             else:
                 t = make(o, dev)
             results.append(t)
@@ -396,13 +474,17 @@ def _wrap_outputs(cls, ctx, args, arrays, out, dev, record):
 
 def _record(cls, ctx, args, arrays, results, non_diff):
     Tensor = _tensor.Tensor
+    dirty = ctx._dirty
     nexts = []
     pos = []
     meta = []
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             if a._requires_grad:
-                fn = a.grad_fn
+                # an in-place target was checked (its node regenerated if stale) before its
+                # version was bumped: read its node directly
+                fn = a._grad_fn if a._base is None or (i == 0 and cls._inplace) or (
+                    dirty is not None and any(a is d for d in dirty)) else a.grad_fn
                 if fn is None:
                     nexts.append((accumulator_of(a), 0))
                 else:
@@ -425,14 +507,20 @@ def _record(cls, ctx, args, arrays, results, non_diff):
         if non_diff is not None and any(t is n or t._data is n for n in non_diff):
             differentiable = False
         if differentiable:
-            if cls._inplace and i == 0 and t._base is not None:
+            inplace = (cls._inplace and i == 0) or (
+                ctx._dirty is not None and any(t is d for d in ctx._dirty))
+            if inplace and t._retains_grad:
+                _move_retain_hook(t, ctx, i)
+            if inplace and t._base is not None:
                 from ember.autograd import _views
 
-                _views.rebase_view_history(t, ctx)
+                _views.rebase_view_history(t, ctx, i)
             else:
-                t.grad_fn = ctx
+                t._grad_fn = ctx
                 t._output_nr = i
                 t._requires_grad = True
+                if t._base is not None:
+                    t._attr_ver = t._version[0]
     ctx._out_meta = tuple(out_meta)
     to_save = ctx._to_save
     if to_save:
@@ -441,6 +529,18 @@ def _record(cls, ctx, args, arrays, results, non_diff):
     from ember.autograd import anomaly_mode
     if anomaly_mode._enabled:
         ctx._anomaly_trace = anomaly_mode.capture_stack()
+
+
+def _move_retain_hook(t, ctx, nr):
+    """retain_grad follows a tensor to the node of the in-place op that rewrote it."""
+    old = t._grad_fn
+    hooks = old._retain_hooks if old is not None else None
+    fn = hooks.pop(t._output_nr, None) if hooks else None
+    if fn is None:
+        return
+    if ctx._retain_hooks is None:
+        ctx._retain_hooks = {}
+    ctx._retain_hooks[nr] = fn
 
 
 def _resolve_saved(x, args, arrays, results):
