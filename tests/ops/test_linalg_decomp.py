@@ -322,3 +322,18 @@ def test_namespace_extras(rng):
     assert L.vander(ember.tensor([1.0, 2.0, 3.0])).tolist() == \
         TL.vander(torch.tensor([1.0, 2.0, 3.0])).tolist()
     assert t.shape == (2, 3, 6)
+
+
+def test_norms_reexported(rng):
+    from ember._ops import reduction
+
+    for name, own in [("vector_norm", "vector_norm"), ("matrix_norm", "matrix_norm"),
+                      ("norm", "linalg_norm")]:
+        if hasattr(reduction, own):
+            assert getattr(L, name) is getattr(reduction, own)
+    a = randn(rng, 3, 4)
+    check(L.norm, TL.norm, [a])
+    check(lambda x: L.matrix_norm(x, "nuc"), lambda x: TL.matrix_norm(x, "nuc"), [a])
+    check(lambda x: L.vector_norm(x, 3, 1), lambda x: TL.vector_norm(x, 3, 1), [a])
+    check(lambda x: L.cond(x, "fro"), lambda x: TL.cond(x, "fro"), [well_conditioned(rng, 3, 3)],
+          grad=False)
