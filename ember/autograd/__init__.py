@@ -7,6 +7,12 @@ from ember.autograd.anomaly_mode import detect_anomaly
 from ember.autograd.anomaly_mode import set_detect_anomaly
 from ember.autograd.function import Function
 from ember.autograd.function import once_differentiable
+from ember.autograd import functional  # noqa: F401
+from ember.autograd import graph  # noqa: F401
+from ember.autograd.anomaly_mode import is_anomaly_check_nan_enabled
+from ember.autograd.anomaly_mode import is_anomaly_enabled
+from ember.autograd.gradcheck import gradcheck
+from ember.autograd.gradcheck import gradgradcheck
 from ember.autograd.grad_mode import enable_grad
 from ember.autograd.grad_mode import inference_mode
 from ember.autograd.grad_mode import is_grad_enabled
@@ -16,7 +22,8 @@ from ember.autograd.grad_mode import set_grad_enabled
 
 __all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "detect_anomaly",
-           "set_detect_anomaly", "once_differentiable"]
+           "set_detect_anomaly", "once_differentiable", "gradcheck", "gradgradcheck",
+           "functional", "graph", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 
 def _as_tuple(x):
@@ -71,6 +78,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """Return the gradients of `outputs` w.r.t. `inputs` (without touching .grad)."""
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
+    if is_grads_batched:
+        return _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and not allow_unused:
@@ -96,3 +106,25 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         result = tuple(r if r is not None else creation.zeros_like(x)
                        for r, x in zip(result, inputs))
     return result
+
+
+def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """is_grads_batched: the first dim of each grad_output is a batch; one backward per entry
+    (a loop, where torch uses vmap), results stacked."""
+    from ember._ops import joining
+
+    gos = _as_tuple(grad_outputs)
+    n = gos[0].shape[0]
+    per = []
+    for b in range(n):
+        per.append(grad(outputs, inputs, tuple(g[b] for g in gos), retain_graph=True,
+                        create_graph=create_graph, allow_unused=allow_unused,
+                        materialize_grads=materialize_grads))
+    return tuple(None if per[0][k] is None else joining.stack([p[k] for p in per], 0)
+                 for k in range(len(inputs)))
+
+
+# torch.func lives in its own package; importing it here makes `ember.func` available after
+# `import ember` (its modules import only ember._tensor and autograd at load time)
+from ember import func  # noqa: E402,F401

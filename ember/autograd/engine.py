@@ -243,11 +243,8 @@ def _call_post_hooks(node, out, grads):
 def _check_nan(node, out):
     for i, g in enumerate(out):
         if isinstance(g, _tensor.Tensor) and bool(g.isnan().any()):
-            msg = f"Function '{node.name()}' returned nan values in its {i}th output."
-            if node._anomaly_trace:
-                msg += ("\nTraceback of forward call that caused the error:\n"
-                        + node._anomaly_trace)
-            raise RuntimeError(msg)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               "output.")
 
 
 def _zeros_like_meta(meta):

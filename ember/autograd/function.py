@@ -14,6 +14,7 @@ from ember._tensor import Tensor
 from ember._tensor import make
 from ember._backend import backend_for
 from ember._device import CPU
+from ember.autograd import anomaly_mode
 from ember.autograd.grad_mode import _GradState
 from ember.autograd.grad_mode import no_grad
 
@@ -526,9 +527,29 @@ def _record(cls, ctx, args, arrays, results, non_diff):
     if to_save:
         ctx._to_save = None
         ctx._saved = [_resolve_saved(x, args, arrays, results) for x in to_save]
-    from ember.autograd import anomaly_mode
+        if _SAVED_HOOKS:
+            pack, unpack = _SAVED_HOOKS[-1]
+            ctx._saved = [_PackedSaved(rec, pack, unpack, ctx) if rec is not None else None
+                          for rec in ctx._saved]
     if anomaly_mode._enabled:
         ctx._anomaly_trace = anomaly_mode.capture_stack()
+
+
+# (pack, unpack) pairs of active autograd.graph.saved_tensors_hooks, innermost last
+_SAVED_HOOKS = []
+
+
+class _PackedSaved:
+    """A saved value handed to a saved_tensors_hooks pack hook; unpacked on access."""
+
+    __slots__ = ("packed", "unpack_fn")
+
+    def __init__(self, rec, pack, unpack, node):
+        self.packed = pack(rec.unpack(node))
+        self.unpack_fn = unpack
+
+    def unpack(self, node):
+        return self.unpack_fn(self.packed)
 
 
 def _move_retain_hook(t, ctx, nr):
