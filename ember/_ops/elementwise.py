@@ -256,7 +256,7 @@ class Mul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         if ctx.b_scalar is not None:
-            return g * ctx.b_scalar, None
+            return g * _conj_scalar(ctx.b_scalar), None
         ga = g * b.conj() if b is not None else None
         gb = g * a.conj() if a is not None else None
         return ga, gb
@@ -330,7 +330,7 @@ class Div(Function):
     def backward(ctx, g):
         b, out = ctx.saved_tensors
         if ctx.b_scalar is not None:
-            return g / ctx.b_scalar, None
+            return g / _conj_scalar(ctx.b_scalar), None
         need = ctx.needs_input_grad
         ga = g / b.conj() if need[0] else None
         gb = -g * (out / b).conj() if need[1] else None
@@ -380,6 +380,10 @@ class DivInplace(Function):
         return a
 
     backward = Div.backward
+
+
+def _conj_scalar(x):
+    return x.conjugate() if isinstance(x, complex) else x
 
 
 def _quiet(xp):

@@ -202,7 +202,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     rt = _dtype.result_type(x1, x2)
     if not rt.is_floating_point:
         rt = _dtype.get_default_dtype()
-    x1, x2 = x1.to(rt), x2.to(rt)
+    from ember._ops import joining
+
+    # torch broadcasts first, so a size-1 dim of one input counts once per broadcast copy
+    x1, x2 = joining.broadcast_tensors(x1.to(rt), x2.to(rt))
     n1 = ((x1 * x1).sum(d - n, keepdim=True)) ** 0.5 if x1.ndim else x1
     n2 = ((x2 * x2).sum(d - n, keepdim=True)) ** 0.5 if x2.ndim else x2
     n1 = _where(n1 < eps, n1 * 0 + eps, n1)

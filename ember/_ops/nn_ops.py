@@ -596,16 +596,6 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
 
 
 @register(method=False)
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    return _F().cosine_similarity(x1, x2, dim, eps)
-
-
-@register(method=False)
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    return _F().pairwise_distance(x1, x2, p, eps, keepdim)
-
-
-@register(method=False)
 def pdist(input, p=2):
     return _F().pdist(input, p)
 

@@ -8,6 +8,7 @@ import math
 import warnings
 
 import ember
+from ember._ops import misc as _misc
 from ember import _tensor
 from ember._ops import nn_ops as _nn
 from ember.autograd.grad_mode import _GradState
@@ -725,22 +726,9 @@ def one_hot(tensor, num_classes=-1):
 
 
 # ============================================================================ distances
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """||x1 - x2 + eps||_p over the last dim."""
-    nd = max(x1.ndim, x2.ndim)
-    return (x1 - x2 + eps).norm(p, nd - 1 if nd else None, keepdim=keepdim) if nd else \
-        (x1 - x2 + eps).abs()
-
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """Cosine of the angle between x1 and x2 along dim (norms clamped to eps)."""
-    x1, x2 = ember.broadcast_tensors(x1, x2)
-    n1 = x1.norm(2, dim, keepdim=True)
-    n2 = x2.norm(2, dim, keepdim=True)
-    with no_grad():
-        c1 = ember.where(n1 < eps, eps / n1, 1.0)
-        c2 = ember.where(n2 < eps, eps / n2, 1.0)
-    return ((x1 / (n1 * c1)) * (x2 / (n2 * c2))).sum(dim)
+# one definition each, in ember/_ops/misc.py (also ember.cosine_similarity / pairwise_distance)
+pairwise_distance = _misc.pairwise_distance
+cosine_similarity = _misc.cosine_similarity
 
 
 def pdist(input, p=2):

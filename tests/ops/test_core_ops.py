@@ -141,3 +141,27 @@ def test_true_division_of_integers():
     assert_close(ember.tensor([1, 2, 3]) / ember.tensor([2, 2, 2]),
                  torch.tensor([1, 2, 3]) / torch.tensor([2, 2, 2]))
     assert_close(ember.tensor([1, 0]) / 0, torch.tensor([1, 0]) / 0)
+
+
+@pytest.mark.parametrize("op", ["mul", "div"])
+def test_complex_python_scalar_grad_is_conjugated(op):
+    z = ember.tensor([1 + 1j, -2 + 0.5j], requires_grad=True)
+    tz = torch.tensor([1 + 1j, -2 + 0.5j], requires_grad=True)
+    fn = (lambda a: a * (2 - 1j)) if op == "mul" else (lambda a: a / (2 - 1j))
+    fn(z).real.sum().backward()
+    fn(tz).real.sum().backward()
+    assert_close(z.grad, tz.grad)
+
+
+def test_cosine_similarity_broadcasts_before_reducing():
+    a = RNG.standard_normal((4, 5)).astype(np.float32)
+    b = RNG.standard_normal((1, 5)).astype(np.float32)
+    ea, eb = ember.tensor(a, requires_grad=True), ember.tensor(b, requires_grad=True)
+    ta, tb = to_torch(ea), to_torch(eb)
+    e = ember.cosine_similarity(ea, eb, dim=0)
+    t = torch.cosine_similarity(ta, tb, dim=0)
+    assert_close(e, t)
+    e.sum().backward()
+    t.sum().backward()
+    assert_close(eb.grad, tb.grad)
+    assert ember.nn.functional.cosine_similarity is ember.cosine_similarity
