@@ -23,6 +23,8 @@ from ember._dtype import result_type as _result_type
 from ember._dtype import set_default_dtype
 from ember._dtype import uint8
 from ember._random import Generator
+from ember._storage import TypedStorage
+from ember._storage import UntypedStorage
 from ember._random import default_generator as _default_generator
 from ember._random import get_rng_state
 from ember._random import initial_seed

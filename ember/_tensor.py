@@ -226,6 +226,12 @@ class Tensor:
     def data_ptr(self):
         return backend_for(self._device).data_ptr(self._data)
 
+    def storage(self):
+        """The tensor's storage seen as elements of its dtype (torch's TypedStorage)."""
+        from ember._storage import TypedStorage
+
+        return TypedStorage._wrap(self.untyped_storage(), self.dtype)
+
     def untyped_storage(self):
         from ember._storage import UntypedStorage
 
