@@ -69,6 +69,9 @@ def main(argv=None):
     import ember
 
     torch.set_num_threads(args.threads)
+    ember.set_num_threads(args.threads)
+    print(f"threads: {args.threads} (torch {torch.get_num_threads()}, "
+          f"ember {ember.get_num_threads()})")
     names = [n for n in args.only.split(",") if n] or list(WORKLOADS)
     results = {}
     print(f"{'workload':22s} {'ember':>11s} {'torch':>11s} {'ember/torch':>12s}")

@@ -14,6 +14,7 @@ import math
 
 from ember import _dtype
 from ember import _tensor
+from ember._ops import _blas
 from ember._ops._registry import register
 from ember.autograd.function import Function
 
