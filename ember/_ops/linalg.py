@@ -7,6 +7,7 @@ Complex gradients follow torch's convention: for out = a @ b, grad_a = g @ b^H.
 
 from ember import _dtype
 from ember import _tensor
+from ember._ops import _blas
 from ember._ops._registry import register
 from ember._ops._util import broadcast_error
 from ember._ops._util import wrap_dim
@@ -87,7 +88,7 @@ class Matmul(Function):
                               b if ctx.needs_input_grad[0] else None)
         ctx.ndims = (a.ndim, b.ndim)
         try:
-            return ctx.xp.matmul(a, b)
+            return _blas.matmul(ctx.xp, a, b)
         except ValueError:
             raise _shape_error(a, b) from None
 
