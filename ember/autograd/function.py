@@ -179,7 +179,7 @@ class _SavedTensor:
                 f"inplace operation: [torch.{_TYPE_NAMES[dt]} {shape}]{where}, is at version "
                 f"{self.version[0]}; expected version {self.saved_version} instead. Hint: enable "
                 "anomaly detection to find the operation that failed to compute its gradient, "
-                "with torch.autograd.set_detect_anomaly(True).")
+                "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
         if self.tensor is not None:
             return self.tensor
         if self.output_nr >= 0:
@@ -320,6 +320,8 @@ def _apply_op(cls, args):
     out = cls.forward(ctx, *arrays)
     if cls._inplace:
         target = args[0]
+        if target._base is not None and target._attr_ver == -1 and _GradState.enabled:
+            _check_inplace(target)
         target._version[0] += 1
         return target
     if type(out) is ctx.ndarray and cls._view_of is None:
@@ -526,7 +528,7 @@ def _record(cls, ctx, args, arrays, results, non_diff):
     to_save = ctx._to_save
     if to_save:
         ctx._to_save = None
-        ctx._saved = [_resolve_saved(x, args, arrays, results) for x in to_save]
+        ctx._saved = [_resolve_saved(x, args, arrays, results, cls._inplace) for x in to_save]
         if _SAVED_HOOKS:
             pack, unpack = _SAVED_HOOKS[-1]
             ctx._saved = [_PackedSaved(rec, pack, unpack, ctx) if rec is not None else None
@@ -564,12 +566,21 @@ def _move_retain_hook(t, ctx, nr):
     ctx._retain_hooks[nr] = fn
 
 
-def _resolve_saved(x, args, arrays, results):
+def _resolve_saved(x, args, arrays, results, inplace=False):
     """Classify a saved value as an input, an output or an intermediate of the node."""
     if x is None:
         return None
     Tensor = _tensor.Tensor
     is_tensor = isinstance(x, Tensor)
+    if inplace:
+        # another input aliasing the in-place target (x.mul_(x)) was saved before the write
+        ver = args[0]._version
+        for i in range(1, len(args)):
+            a = args[i]
+            if isinstance(a, Tensor) and a._version is ver and (a is x or arrays[i] is x):
+                rec = _SavedTensor(a, a._data, ver, -1, a._device)
+                rec.saved_version -= 1
+                return rec
     for i, r in enumerate(results):
         if isinstance(r, Tensor) and (r is x or (not is_tensor and r._data is x)):
             if r.grad_fn is None:  # a non-differentiable output: save it as a plain value
