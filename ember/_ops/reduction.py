@@ -130,6 +130,7 @@ def along_index(xp, idx, dim):
     """Advanced-index tuple addressing idx's entries along `dim` (aranges on the other dims)."""
     out = []
     nd = idx.ndim
+    dim = dim % nd
     for i, s in enumerate(idx.shape):
         if i == dim:
             out.append(idx)
@@ -567,6 +568,12 @@ def _var_forward(xp, x, dims, correction, keepdim):
     return xp.asarray(out).astype(real, copy=False), n
 
 
+def _inv_dof(n, correction):
+    """1 / max(0, n - correction), inf for no degrees of freedom (torch's 0-division)."""
+    dof = builtins.max(0, n - correction)
+    return 1.0 / dof if dof else _INF
+
+
 class Var(Function):
     node_name = "VarBackward0"
     _array_io = True
@@ -584,7 +591,7 @@ class Var(Function):
         shape, dims, correction, keepdim, n = ctx.meta
         g = restore_reduced(g, shape, dims, keepdim)
         centred = x - x.mean(dims, keepdim=True)
-        return g * centred * (2.0 / builtins.max(0, n - correction)), None, None, None
+        return g * centred * (2.0 * _inv_dof(n, correction)), None, None, None
 
 
 class Std(Function):
@@ -608,7 +615,7 @@ class Std(Function):
         g = where(zero, 0.0, g / where(zero, 1.0, out))
         g = restore_reduced(g, shape, dims, keepdim)
         centred = x - x.mean(dims, keepdim=True)
-        return g * centred * (1.0 / builtins.max(0, n - correction)), None, None, None
+        return g * centred * _inv_dof(n, correction), None, None, None
 
 
 def where(cond, a, b):

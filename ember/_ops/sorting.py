@@ -49,7 +49,7 @@ TopK = select_class("TopK", "TopkBackward0")
 
 
 @register()
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     """Sorted values along `dim` and their indices (always stable here)."""
     _check_tensor(input, "sort")
     d = _dim_of(input, dim, "sort")
@@ -59,7 +59,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 
 
 @register()
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=False):
     """Indices that sort `input` along `dim`."""
     _check_tensor(input, "argsort")
     d = _dim_of(input, dim, "argsort")
@@ -81,13 +81,17 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     """The k largest (or smallest) elements along `dim`, with their indices."""
     _check_tensor(input, "topk")
     d = _dim_of(input, dim, "topk")
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
 
+    keep = k if input.ndim else 1  # torch returns a 0-dim input itself, even for k=0
+
     def pick(xp, x, dm):
         idx = argsort_array(xp, x, dm, descending=largest)
-        return xp.take(idx, xp.arange(k), axis=dm)
+        return xp.take(idx, xp.arange(keep), axis=dm)
 
     vals, idx = TopK.apply(input, d, True, pick)
     return RETURN_TYPES["topk"](vals, idx)
@@ -101,6 +105,11 @@ NanMedianDim = select_class("NanMedianDim", "NanmedianBackward1")
 Mode = select_class("Mode", "ModeBackward0")
 
 
+def _no_bool(input, kernel):
+    if input.dtype is _dtype.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 def _reduce_check(input, d, name):
     if input.ndim and input.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
@@ -111,6 +120,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The k-th smallest element along `dim` and its index."""
     _check_tensor(input, "kthvalue")
     d = _dim_of(input, dim, "kthvalue")
+    _no_bool(input, "kthvalue_cpu")
     n = input.shape[d] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
@@ -159,8 +169,10 @@ class MedianAll(Function):
                 flat = flat[~nan]
             elif nan.any():
                 flat = flat[:0]
-        if flat.size == 0:
-            out = xp.asarray(xp.nan if x.dtype.kind == "f" else 0, dtype=x.dtype)
+        if flat.size == 0:  # torch: NaN, or the integer type's minimum
+            fill = (xp.nan if x.dtype.kind == "f" else True if x.dtype.kind == "b"
+                    else xp.iinfo(x.dtype).min)
+            out = xp.asarray(fill, dtype=x.dtype)
         else:
             out = xp.asarray(xp.sort(flat)[(flat.size - 1) // 2])
         ctx.save_for_backward(x, out)
@@ -183,9 +195,12 @@ def _median(input, dim, keepdim, name):
         raise RuntimeError(f"{name}() does not support complex inputs")
     ignore_nan = name == "nanmedian"
     if dim is None:
+        if input.numel():
+            _no_bool(input, f"{name}_cpu")
         return (NanMedianAll if ignore_nan else MedianAll).apply(input, ignore_nan)
     d = _dim_of(input, dim, name)
     _reduce_check(input, d, name)
+    _no_bool(input, f"{name}_out")
     cls, pick = (NanMedianDim, _PICK_NANMEDIAN) if ignore_nan else (MedianDim, _PICK_MEDIAN)
     return RETURN_TYPES[name](*cls.apply(input, d, keepdim, pick))
 
@@ -277,7 +292,10 @@ def _quantile(input, q, dim, keepdim, interpolation, name):
         k = (n - nan.sum(-1, keepdims=True)).astype(qa.dtype)
     else:
         k = xp.full(nan.shape[:-1] + (1,), n, dtype=qa.dtype)
-    rank = qa * xp.maximum(k - 1, 0)                  # (..., Q)
+    invalid = (k == 0) if name == "nanquantile" else nan.any(-1, keepdims=True)
+    # torch points the ranks of a NaN result at the last (NaN) sorted value, which then
+    # receives the gradient
+    rank = xp.where(invalid, n - 1, qa * xp.maximum(k - 1, 0))    # (..., Q)
     lo = xp.floor(rank).astype(xp.int64)
     hi = xp.ceil(rank).astype(xp.int64)
     if interpolation == "lower":
@@ -293,10 +311,6 @@ def _quantile(input, q, dim, keepdim, interpolation, name):
             res = below + (above - below) * 0.5
         else:
             res = below + (above - below) * _const((rank - lo).astype(qa.dtype), input)
-    invalid = (k == 0) if name == "nanquantile" else nan.any(-1, keepdims=True)
-    if invalid.any():
-        res = FUNCTIONS["where"](_const(xp.broadcast_to(invalid, res.shape), input),
-                                 float("nan"), res)
     # (..., Q) -> (Q, *out_shape)
     res = res.permute(res.ndim - 1, *range(res.ndim - 1)).reshape(len(qa), *out_shape)
     return res[0] if scalar_q else res
@@ -509,7 +523,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     return _wrap(xp.asarray(res).astype(out_dt), sorted_sequence._device)
 
 
-@register()
+@register(method=False)
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """Index of the bucket of each element of `input` given 1-D sorted `boundaries`."""
     _check_tensor(boundaries, "bucketize")

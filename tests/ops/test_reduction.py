@@ -30,7 +30,9 @@ def data(shape, dtype, seed=0, ties=False):
             return rng.integers(-2, 3, shape).astype(dtype.np_dtype)
         return (rng.permutation(n) - n / 2.0 + rng.random(n) * 0.5).reshape(shape).astype(
             dtype.np_dtype) / 4
-    return rng.integers(-4, 5, shape).astype(dtype.np_dtype)
+    if ties:
+        return rng.integers(-4, 5, shape).astype(dtype.np_dtype)
+    return (rng.permutation(n) - n // 2).reshape(shape).astype(dtype.np_dtype)
 
 
 def pair(arr, dtype, noncontig=False, requires_grad=None):
