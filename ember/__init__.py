@@ -70,12 +70,7 @@ from ember import autograd  # noqa: E402
 from ember import cuda  # noqa: E402
 from ember import linalg  # noqa: E402
 from ember import nn  # noqa: E402
-from ember import optim  # noqa: E402
-from ember import serialization  # noqa: E402
 from ember import utils  # noqa: E402
-from ember.serialization import load  # noqa: E402
-from ember.serialization import save  # noqa: E402
-import ember.utils.data  # noqa: E402
 
 half = float16
 float = float32  # noqa: A001
@@ -110,7 +105,34 @@ def numel(input):
     return input.numel()
 
 
+def save(obj, f, *args, **kwargs):
+    """Save an object in PyTorch's checkpoint format (see ember.serialization.save)."""
+    from ember import serialization
+
+    return serialization.save(obj, f, *args, **kwargs)
+
+
+def load(f, *args, **kwargs):
+    """Load a checkpoint written by torch.save or ember.save (see ember.serialization.load)."""
+    from ember import serialization
+
+    return serialization.load(f, *args, **kwargs)
+
+
+# imported on first use, to keep `import ember` fast
+_LAZY_SUBMODULES = ("optim", "serialization", "func", "compat", "onnx", "jit", "amp",
+                    "profiler", "distributed", "fft", "special", "testing")
+
+
 def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        try:
+            return importlib.import_module("ember." + name)
+        except ModuleNotFoundError as e:
+            if e.name != "ember." + name:
+                raise
     if name.startswith("__"):
         raise AttributeError(name)
     raise AttributeError(f"module 'ember' has no attribute '{name}' (ember does not implement "

@@ -165,3 +165,27 @@ def test_cosine_similarity_broadcasts_before_reducing():
     t.sum().backward()
     assert_close(eb.grad, tb.grad)
     assert ember.nn.functional.cosine_similarity is ember.cosine_similarity
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a, b, o: m.add(a, b, out=o), lambda m, a, b, o: m.mul(a, 2, out=o),
+    lambda m, a, b, o: m.exp(a, out=o), lambda m, a, b, o: m.matmul(a, b.t(), out=o),
+    lambda m, a, b, o: m.sum(a, 1, out=o), lambda m, a, b, o: m.cat([a, b], out=o),
+])
+def test_out_argument_is_written(call):
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    b = np.ones((2, 3), np.float32)
+    eo, to = ember.zeros(0), torch.zeros(0)
+    er = call(ember, ember.tensor(a), ember.tensor(b), eo)
+    tr = call(torch, torch.tensor(a), torch.tensor(b), to)
+    assert er is eo
+    assert_close(eo, to)
+
+
+def test_out_argument_errors():
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+        ember.add(ember.ones(2), 1, out=ember.zeros(2, dtype=ember.int64))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        ember.mul(ember.ones(2, requires_grad=True), 2, out=ember.zeros(2))
+    with pytest.warns(UserWarning, match="was resized"):
+        ember.add(ember.ones(3), 1, out=ember.zeros(2))
