@@ -44,7 +44,7 @@ def _argnums_tuple(argnums, n):
         if not isinstance(a, int):
             raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(a)}")
         if not -n <= a < n:
-            raise RuntimeError(f"Got argnums={a}, but only {n} positional inputs")
+            raise RuntimeError(f"Got argnum={a}, but only {n} positional inputs")
     return single, tuple(a % n for a in nums)
 
 

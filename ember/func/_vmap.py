@@ -46,7 +46,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     def wrapper(*args, **kwargs):
         from ember._ops import joining
 
-        if isinstance(in_dims, int) or in_dims is None:
+        if isinstance(in_dims, int):
             dims_tree = in_dims
         elif isinstance(in_dims, (tuple, list)):
             if len(in_dims) != len(args):
@@ -56,9 +56,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                                  f"{len(args)}.")
             dims_tree = tuple(in_dims)
         else:
-            raise ValueError(f"vmap({name}, in_dims={in_dims}, ...): expected `in_dims` to be "
-                             f"int or a (potentially nested) tuple matching the structure of "
-                             f"inputs, got: {type(in_dims)}.")
+            raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): expected "
+                             "`in_dims` to be int or a (potentially nested) tuple matching the "
+                             f"structure of inputs, got: {type(in_dims)}.")
         leaves, spec = tree_flatten(args)
         dims = _broadcast_dims(dims_tree, args, name)
         size = None
@@ -107,6 +107,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                                  f"type {type(vals[0])}. Did you mean to set out_dims= to None "
                                  "for output?")
             if od is None:
+                if any(v is not vals[0] for v in vals):  # it depends on the sample
+                    raise ValueError(f"vmap({name}, ...): `{name}` can not return a "
+                                     "BatchedTensor when out_dim is None")
                 stacked.append(vals[0])
             else:
                 stacked.append(joining.stack(vals, od))
