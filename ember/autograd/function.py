@@ -610,8 +610,12 @@ def once_differentiable(backward):
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         deps = [g for g in grads if isinstance(g, _tensor.Tensor) and g._requires_grad]
-        marked = tuple(_DelayedError.apply(g, *deps) if isinstance(g, _tensor.Tensor) else g
-                       for g in outs)
+        dev = deps[0]._device
+        ndarray = xp_for(dev).ndarray
+        # raw arrays (ops' first-order backwards) are wrapped too, so that differentiating
+        # them raises instead of silently giving zero
+        marked = tuple(_DelayedError.apply(make(g, dev) if isinstance(g, ndarray) else g, *deps)
+                       if isinstance(g, (_tensor.Tensor, ndarray)) else g for g in outs)
         return marked[0] if single else marked
 
     return wrapper
