@@ -81,30 +81,57 @@ def _lowest(xp, dtype):
     return xp.iinfo(dtype).min
 
 
-# why: fused window argmax forward and strided scatter backward (one pass per kernel offset).
+def _offset_slices(ksize, stride, dil, out):
+    """For each kernel offset (row-major), the strided slices of its window elements."""
+    nd = len(ksize)
+    for kidx in itertools.product(*(range(k) for k in ksize)):
+        yield kidx, (slice(None), slice(None)) + tuple(
+            slice(kidx[i] * dil[i], kidx[i] * dil[i] + stride[i] * (out[i] - 1) + 1, stride[i])
+            for i in range(nd))
+
+
+# why: a running max over the kernel offsets (one strided pass each, no window copy); the
+# winning offset is tracked only when backward or the indices need it; strided scatter backward.
 class MaxPool(Function):
     _array_io = True
 
     @staticmethod
-    def forward(ctx, x, ksize, stride, pad, dil, out):
+    def forward(ctx, x, ksize, stride, pad, dil, out, want_idx=True):
         xp = ctx.xp
         nd = len(ksize)
         xpad = _pad_to(xp, x, pad, out, ksize, stride, dil, _lowest(xp, x.dtype))
-        win = _windows(xp, xpad, ksize, stride, dil, out)
-        flat = xp.reshape(win, win.shape[:2 + nd] + (-1,))
-        arg = xp.argmax(flat, axis=-1)
-        y = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        track = want_idx or ctx.needs_input_grad[0]
+        offsets = _offset_slices(ksize, stride, dil, out)
+        _, sl = next(offsets)
+        y = xpad[sl].copy()
+        if not track:
+            for _, sl in offsets:
+                xp.maximum(y, xpad[sl], out=y)  # propagates NaN as torch does
+            return y
+        nk = math.prod(ksize)
+        arg = xp.zeros(y.shape, dtype=xp.int8 if nk < 128 else xp.int32)
+        mask = xp.empty(y.shape, dtype=bool)
+        isfloat = x.dtype.kind in "fc"
+        for k, (_, sl) in enumerate(offsets, 1):
+            v = xpad[sl]
+            xp.greater(v, y, out=mask)
+            if isfloat:  # torch: (val > max) || isnan(val)
+                mask |= xp.isnan(v)
+            xp.copyto(y, v, where=mask)
+            xp.copyto(arg, k, where=mask)
+        ctx.params = (ksize, stride, pad, dil, out, x.shape, x.dtype)
+        ctx.save_for_backward(arg)
+        if not want_idx:
+            return y
         # flat input indices, as torch reports them
         kcoords = xp.unravel_index(arg, ksize) if nd > 1 else (arg,)
         idx = None
         for i in range(nd):
-            pos = (xp.arange(out[i]) * stride[i] - pad[i]).reshape(
+            pos = (xp.arange(out[i], dtype=xp.int64) * stride[i] - pad[i]).reshape(
                 (out[i],) + (1,) * (nd - 1 - i))
-            coord = pos + kcoords[i] * dil[i]
+            coord = pos + kcoords[i].astype(xp.int64) * dil[i]
             idx = coord if idx is None else idx * x.shape[2 + i] + coord
-        ctx.params = (ksize, stride, pad, dil, out, x.shape, x.dtype)
-        ctx.save_for_backward(arg)
-        return y, idx.astype(xp.int64)
+        return y, idx
 
     @staticmethod
     @once_differentiable
@@ -114,14 +141,14 @@ class MaxPool(Function):
         xp = ctx.xp
         g = gy._data
         a = arg._data
-        kflat = list(itertools.product(*(range(k) for k in ksize)))
-        lookup = {k: i for i, k in enumerate(kflat)}
+        lookup = {k: i for i, k in enumerate(itertools.product(*(range(k) for k in ksize)))}
+        zero = xp.zeros((), dtype=g.dtype)
 
         def parts(kidx):
-            return xp.where(a == lookup[kidx], g, 0)
+            return xp.where(a == lookup[kidx], g, zero)
 
         return (_scatter_windows(xp, parts, shape, pad, ksize, stride, dil, out, g.dtype),
-                None, None, None, None, None)
+                None, None, None, None, None, None)
 
 
 # why: windows summed on the strided view (no copy) and a strided scatter backward.
@@ -217,10 +244,13 @@ def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return
     x, unbatched = _batch(input, nd)
     ksize, stride, pad, dil, out = _pool_args(x, nd, kernel_size, stride, padding, dilation,
                                               ceil_mode)
-    y, idx = _MAX[nd].apply(x, ksize, stride, pad, dil, out)
+    if not return_indices:
+        y = _MAX[nd].apply(x, ksize, stride, pad, dil, out, False)
+        return y.squeeze(0) if unbatched else y
+    y, idx = _MAX[nd].apply(x, ksize, stride, pad, dil, out, True)
     if unbatched:
         y, idx = y.squeeze(0), idx.squeeze(0)
-    return (y, idx) if return_indices else y
+    return y, idx
 
 
 def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
