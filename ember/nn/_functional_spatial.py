@@ -321,3 +321,233 @@ from ember._ops.attention import multi_head_attention_forward  # noqa: E402
 from ember._ops.attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
+
+
+# ============================================================================ grid_sample
+import warnings as _warnings  # noqa: E402
+
+from ember.autograd.function import once_differentiable as _once_differentiable  # noqa: E402
+
+_GRID_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+_GRID_PADS = {"zeros": 0, "border": 1, "reflection": 2}
+
+
+def _unnormalize(xp, g, size, align_corners):
+    """[-1, 1] -> pixel coordinates, and d(coord)/d(g)."""
+    if align_corners:
+        return (g + 1) * ((size - 1) / 2), (size - 1) / 2
+    return ((g + 1) * size - 1) / 2, size / 2
+
+
+def _clip(xp, c, size):
+    """Clamp to [0, size-1]; the gradient is 0 where clamped (torch: at the bounds too)."""
+    d = ((c > 0) & (c < size - 1)).astype(c.dtype)
+    return xp.clip(c, 0, size - 1), d
+
+
+def _reflect(xp, c, twice_low, twice_high):
+    """torch's reflect_coordinates, with its derivative sign."""
+    if twice_low == twice_high:
+        return xp.zeros_like(c), xp.zeros_like(c)
+    lo = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    diff = c - lo
+    sign = xp.where(diff < 0, -1.0, 1.0).astype(c.dtype)
+    a = xp.abs(diff)
+    extra = xp.fmod(a, span)
+    flips = xp.floor(a / span)
+    even = (flips % 2) == 0
+    out = xp.where(even, extra + lo, span - extra + lo).astype(c.dtype)
+    d = xp.where(even, sign, -sign).astype(c.dtype)
+    return out, d
+
+
+def _source_coords(xp, g, size, padding, align_corners):
+    """Grid values along one axis -> source coordinates and their derivative w.r.t. g."""
+    c, d = _unnormalize(xp, g, size, align_corners)
+    d = xp.full(g.shape, d, dtype=g.dtype)
+    if padding == 1:
+        c, dc = _clip(xp, c, size)
+        d = d * dc
+    elif padding == 2:
+        if align_corners:
+            c, dr = _reflect(xp, c, 0, 2 * (size - 1))
+        else:
+            c, dr = _reflect(xp, c, -1, 2 * size - 1)
+        c, dc = _clip(xp, c, size)
+        d = d * dr * dc
+    return c, d
+
+
+class _GridSample2d(_Function):
+    node_name = "GridSampler2DBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, x, grid, mode, padding, align_corners):
+        xp = ctx.xp
+        n, c, h, w = x.shape
+        ho, wo = grid.shape[1:3]
+        p = ho * wo
+        gx = grid[..., 0].reshape(n, p)
+        gy = grid[..., 1].reshape(n, p)
+        ix, dix = _source_coords(xp, gx, w, padding, align_corners)
+        iy, diy = _source_coords(xp, gy, h, padding, align_corners)
+        xf = x.reshape(n, c, h * w)
+        if mode == 1:  # nearest (round half to even, as std::nearbyint)
+            cx = xp.rint(ix).astype(xp.int64)
+            cy = xp.rint(iy).astype(xp.int64)
+            corners = [(cx, cy, None)]
+        else:
+            x0 = xp.floor(ix)
+            y0 = xp.floor(iy)
+            wx1 = ix - x0
+            wy1 = iy - y0
+            wx0 = 1 - wx1
+            wy0 = 1 - wy1
+            x0 = x0.astype(xp.int64)
+            y0 = y0.astype(xp.int64)
+            corners = [(x0, y0, wx0 * wy0), (x0 + 1, y0, wx1 * wy0), (x0, y0 + 1, wx0 * wy1),
+                       (x0 + 1, y0 + 1, wx1 * wy1)]
+        out = xp.zeros((n, c, p), dtype=x.dtype)
+        taps = []
+        for cx, cy, wt in corners:
+            valid = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
+            flat = xp.where(valid, cy * w + cx, 0)
+            scale = valid.astype(x.dtype) if wt is None else xp.where(valid, wt, 0).astype(
+                x.dtype)
+            vals = xp.take_along_axis(xf, flat[:, None, :], axis=2)  # (N, C, P)
+            out += vals * scale[:, None, :]
+            taps.append((flat, scale, valid))
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.taps = taps
+            ctx.meta = (x.shape, grid.shape, mode, dix, diy,
+                        None if mode == 1 else (wx0, wx1, wy0, wy1))
+            ctx.save_for_backward(x if ctx.needs_input_grad[1] else None)
+        return out.reshape(n, c, ho, wo)
+
+    @staticmethod
+    @_once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        xp = ctx.xp
+        (n, c, h, w), gshape, mode, dix, diy, wts = ctx.meta
+        taps = ctx.taps
+        p = gshape[1] * gshape[2]
+        g = g._data.reshape(n, c, p)
+        gx = ggrid = None
+        if ctx.needs_input_grad[0]:
+            base = (xp.arange(n * c, dtype=xp.int64) * (h * w)).reshape(n, c, 1)
+            idx = xp.concatenate([(base + flat[:, None, :]).reshape(-1)
+                                  for flat, _, _ in taps])
+            vals = xp.concatenate([(g * scale[:, None, :]).reshape(-1)
+                                   for _, scale, _ in taps])
+            gx = xp.bincount(idx, weights=vals, minlength=n * c * h * w)
+            gx = gx.astype(g.dtype, copy=False).reshape(n, c, h, w)
+        if ctx.needs_input_grad[1]:
+            ggrid = xp.zeros(gshape, dtype=g.dtype)
+            if mode != 1:
+                xf = x._data.reshape(n, c, h * w)
+                wx0, wx1, wy0, wy1 = wts
+                v = [xp.where(valid[:, None, :], xp.take_along_axis(xf, flat[:, None, :], 2), 0)
+                     for flat, _, valid in taps]
+                dx = (v[1] - v[0]) * wy0[:, None, :] + (v[3] - v[2]) * wy1[:, None, :]
+                dy = (v[2] - v[0]) * wx0[:, None, :] + (v[3] - v[1]) * wx1[:, None, :]
+                ggrid[..., 0] = ((g * dx).sum(1) * dix).reshape(gshape[:3])
+                ggrid[..., 1] = ((g * dy).sum(1) * diy).reshape(gshape[:3])
+        ctx.taps = None
+        return gx, ggrid, None, None, None
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample `input` (N, C, H, W) at the normalized (x, y) locations of `grid` (N, Ho, Wo, 2)
+    with bilinear or nearest interpolation; out-of-range samples follow padding_mode."""
+    if mode not in _GRID_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in _GRID_PADS:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        _warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                       "align_corners=False since 1.3.0. Please specify align_corners=True if "
+                       "the old behavior is desired. See the documentation of grid_sample for "
+                       "details.")
+        align_corners = False
+    if input.ndim == 5:
+        raise NotImplementedError("grid_sample: 5-D (volumetric) input is not supported by "
+                                  "ember yet")
+    if input.ndim != 4:
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
+                           f"of dimensions, but got input with sizes {list(input.shape)} and "
+                           f"grid with sizes {list(grid.shape)}")
+    if grid.ndim != 4 or grid.shape[-1] != 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, "
+                           f"but got grid with sizes {list(grid.shape)}")
+    if grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
+                           f"input has {input.dtype} and grid has {grid.dtype}")
+    if mode == "bicubic":
+        raise NotImplementedError("grid_sample: mode='bicubic' is not supported by ember yet")
+    return _GridSample2d.apply(input, grid, _GRID_MODES[mode], _GRID_PADS[padding_mode],
+                               bool(align_corners))
+
+
+def _linspace_base(steps, align_corners, dtype):
+    if steps <= 1:
+        return _np.zeros(max(steps, 0), dtype=dtype)
+    r = _np.linspace(-1.0, 1.0, steps, dtype=_np.float64)
+    if not align_corners:
+        r = r * (steps - 1) / steps
+    return r.astype(dtype)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) of the affine maps `theta` (N, 2, 3)
+    (or (N, 3, 4)) for an output of `size`; differentiable in theta."""
+    from ember._ops import creation
+
+    if align_corners is None:
+        _warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                       "align_corners=False since 1.3.0. Please specify align_corners=True if "
+                       "the old behavior is desired. See the documentation of grid_sample for "
+                       "details.")
+        align_corners = False
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = [int(s) for s in size]
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{_tensor.Size(size)}. Got {theta.shape}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{_tensor.Size(size)}. Got {theta.shape}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size "
+                                  f"{_tensor.Size(size)}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {_tensor.Size(size)}")
+    if theta.shape[0] != size[0]:
+        raise ValueError(f"Expected a batch of affine matrices of batch size {size[0]} for size "
+                         f"{_tensor.Size(size)}. Got {theta.shape}.")
+    dt = _np.dtype(theta._data.dtype)
+    nd = len(spatial)
+    # base (*spatial, nd+1): (x, y[, z], 1) with x along the last dim
+    axes = [_linspace_base(s, align_corners, dt) for s in spatial]
+    mesh = _np.meshgrid(*axes, indexing="ij")
+    base = _np.stack(list(mesh[::-1]) + [_np.ones(spatial, dtype=dt)], axis=-1)
+    b = creation.tensor(base.reshape(1, -1, nd + 1), device=theta.device)
+    grid = b @ theta.transpose(1, 2)
+    return grid.reshape([size[0]] + spatial + [nd])
+
+
+__all__ += ["grid_sample", "affine_grid"]
