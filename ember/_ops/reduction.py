@@ -4,7 +4,7 @@ the gather/scatter pair defined here."""
 
 import builtins
 import collections
-import math
+import warnings
 
 from ember import _dtype
 from ember import _tensor
@@ -274,12 +274,10 @@ class Mean(Function):
         ctx.keepdim = keepdim
         acc = _dtype.float32.np_dtype if x.dtype in _LOW_PRECISION else x.dtype
         axes = dims if dims is not None else tuple(range(x.ndim))
-        ctx.count = 1
-        for d in axes:
-            ctx.count *= x.shape[d]
+        count = ctx.count = _count(x.shape, axes)
         with ctx.xp.errstate(all="ignore"):
-            out = ctx.xp.mean(x, axis=dims, dtype=acc, keepdims=keepdim)
-        return out.astype(x.dtype, copy=False)
+            out = ctx.xp.sum(x, axis=dims, dtype=acc, keepdims=keepdim) / count
+        return ctx.xp.asarray(out).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -554,10 +552,14 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
     return reduce_dims(input, dim), correction, keepdim
 
 
-def _var_forward(xp, x, dims, correction, keepdim):
+def _var_forward(xp, x, dims, correction, keepdim, name):
     acc = _dtype.float32.np_dtype if x.dtype in _LOW_PRECISION else None
     xa = x.astype(acc) if acc is not None else x
     n = _count(x.shape, dims)
+    if n - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=4)
     with xp.errstate(all="ignore"):
         mean = xp.mean(xa, axis=dims, keepdims=True) if n else xp.zeros(
             [1 if i in dims else s for i, s in enumerate(x.shape)], xa.dtype)
@@ -580,7 +582,7 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        out, n = _var_forward(ctx.xp, x, dims, correction, keepdim)
+        out, n = _var_forward(ctx.xp, x, dims, correction, keepdim, "var")
         ctx.meta = (x.shape, dims, correction, keepdim, n)
         ctx.save_for_backward(x)
         return out
@@ -600,7 +602,7 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        var, n = _var_forward(ctx.xp, x, dims, correction, keepdim)
+        var, n = _var_forward(ctx.xp, x, dims, correction, keepdim, "std")
         out = ctx.xp.asarray(ctx.xp.sqrt(var))
         ctx.meta = (x.shape, dims, correction, keepdim, n)
         ctx.save_for_backward(x, out)

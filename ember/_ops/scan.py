@@ -5,7 +5,6 @@ from ember import _tensor
 from ember._ops._registry import FUNCTIONS
 from ember._ops._registry import register
 from ember._ops.reduction import RETURN_TYPES
-from ember._ops.reduction import SelectAlongDim
 from ember._ops.reduction import _check_tensor
 from ember._ops.reduction import _const
 from ember._ops.reduction import _name

@@ -105,29 +105,28 @@ QS = [0.0, 0.3, 0.5, 1.0, np.array([0.1, 0.5, 0.9]), np.array(0.25), 1.5]
 
 @pytest.mark.parametrize("op", ["quantile", "nanquantile"])
 @pytest.mark.parametrize("interp", ["linear", "lower", "higher", "midpoint", "nearest"])
-@pytest.mark.parametrize("qi", range(len(QS)))
 @pytest.mark.parametrize("dim,keepdim", [(None, False), (None, True), (1, False), (-1, True)])
-def test_quantile(op, interp, qi, dim, keepdim):
-    q = QS[qi]
+def test_quantile(op, interp, dim, keepdim):
     arr = data((3, 4, 5), ember.float64)
     if op == "nanquantile":
         arr.reshape(-1)[[0, 3, 7, 20, 21, 22, 23, 24]] = np.nan
         arr[2, 1] = np.nan  # an all-NaN slice
-    qe = ember.tensor(q) if isinstance(q, np.ndarray) else q
-    qt = torch.tensor(q) if isinstance(q, np.ndarray) else q
-    e, t = ember.tensor(arr, requires_grad=True), torch.tensor(arr, requires_grad=True)
-    try:
-        want = getattr(torch, op)(t, qt, dim, keepdim, interpolation=interp)
-    except RuntimeError:
-        with pytest.raises(RuntimeError, match="q must be in the range"):
-            getattr(ember, op)(e, qe, dim, keepdim, interpolation=interp)
-        return
-    got = getattr(ember, op)(e, qe, dim, keepdim, interpolation=interp)
-    assert_close(got, want)
-    w = np.random.default_rng(1).standard_normal(tuple(want.shape))
-    (want * torch.tensor(w)).nansum().backward()
-    (got * ember.tensor(w)).nansum().backward()
-    assert_close(e.grad, t.grad)
+    for q in QS:
+        qe = ember.tensor(q) if isinstance(q, np.ndarray) else q
+        qt = torch.tensor(q) if isinstance(q, np.ndarray) else q
+        e, t = ember.tensor(arr, requires_grad=True), torch.tensor(arr, requires_grad=True)
+        try:
+            want = getattr(torch, op)(t, qt, dim, keepdim, interpolation=interp)
+        except RuntimeError:
+            with pytest.raises(RuntimeError, match="q must be in the range"):
+                getattr(ember, op)(e, qe, dim, keepdim, interpolation=interp)
+            continue
+        got = getattr(ember, op)(e, qe, dim, keepdim, interpolation=interp)
+        assert_close(got, want)
+        w = np.random.default_rng(1).standard_normal(tuple(want.shape))
+        (want * torch.tensor(w)).nansum().backward()
+        (got * ember.tensor(w)).nansum().backward()
+        assert_close(e.grad, t.grad)
 
 
 def test_quantile_float32_and_errors():
