@@ -36,6 +36,9 @@ from ember._tensor import Tensor
 from ember._tensor import is_tensor
 from ember._tensor import strided
 from ember._printing import set_printoptions
+from ember.autograd.anomaly_mode import is_anomaly_check_nan_enabled
+from ember.autograd.anomaly_mode import is_anomaly_enabled
+from ember.autograd.anomaly_mode import set_detect_anomaly
 from ember.autograd.grad_mode import enable_grad
 from ember.autograd.grad_mode import inference_mode
 from ember.autograd.grad_mode import is_grad_enabled
