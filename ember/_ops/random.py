@@ -352,19 +352,14 @@ def _int_range_default(dt):
 
 
 def _random_from_to(g, n, dt, low, rng):
-    """torch's uniform_int_from_to: (draw % range) + from, 64-bit draws when range >= 2**32
-    (int64 / float / double / bfloat16 outputs), else 32-bit draws."""
-    wide = rng >= (1 << 32) and dt in (_dtype.int64, _dtype.float64, _dtype.float32,
-                                       _dtype.bfloat16)
-    raw = g.random_raw64(n) if wide else g.random_raw32(n)
-    off = (raw % _U64(rng)) if rng < (1 << 64) else raw
-    if low >= 0 or off.size == 0:
-        vals = (off + _U64(low & 0xFFFFFFFFFFFFFFFF))
+    """torch's uniform_int_from_to: (draw % range) + from, with 64-bit draws when the range is
+    2**28 or more (measured on torch 2.13's CPU kernel), else 32-bit draws; a full 2**64 range
+    (int64 from the minimum, no top) is the 64-bit draw itself."""
+    if rng >= (1 << 64):
+        vals = g.random_raw64(n).view(np.int64)
     else:
-        vals = off + _U64(low & 0xFFFFFFFFFFFFFFFF)   # wraps like torch's int64 arithmetic
-    vals = vals.view(np.int64)
-    if dt.is_floating_point:
-        return vals.astype(dt.np_dtype)
+        raw = g.random_raw64(n) if rng >= (1 << 28) else g.random_raw32(n)
+        vals = ((raw % _U64(rng)) + _U64(low & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
     if dt is _dtype.bool_:
         return vals.astype(bool)
     return vals.astype(dt.np_dtype)
@@ -400,36 +395,71 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    low, high = int(low), int(high)
-    _check_from_to(low, high)
     shape = shape_arg((size,))
     dt = dtype or _dtype.int64
+    low, rng = _from_to_range(dt, low, high)
     n = int(np.prod(shape, dtype=np.int64))
-    arr = _random_from_to(_gen(generator), n, dt, low, high - low).reshape(shape)
+    arr = _random_from_to(_gen(generator), n, dt, low, rng).reshape(shape)
     dev = _device(device)
     return _finish(_place(arr, dev), dev, requires_grad)
 
 
+_MISSING = object()
+
+
+def _float_from(dt, v):
+    """torch's update_from: when from + 1 rounds below from on dt's grid, the next value up."""
+    f = dt.np_dtype.type(v + 1)
+    if int(f) < v:
+        return int(np.nextafter(f, dt.np_dtype.type(np.inf)))
+    return v
+
+
+def _float_to(dt, v):
+    """torch's update_to: when to - 1 rounds to to or above on dt's grid, the next value down."""
+    f = dt.np_dtype.type(v - 1)
+    if int(f) >= v:
+        return int(np.nextafter(f, dt.np_dtype.type(-np.inf)))
+    return v
+
+
+def _from_to_range(dt, low, high):
+    """(from, range) of torch's random_(from, to) for dtype dt (to=None: the dtype's top)."""
+    low = int(low)
+    if high is None:
+        to_inc = _int_range_default(dt)
+        if dt.is_floating_point:
+            low = _float_from(dt, low)
+        if dt is _dtype.int64 and low == -(1 << 63):
+            return low, 1 << 64
+        return low, to_inc - low + 1
+    high = int(high)
+    _check_from_to(low, high)
+    if dt.is_floating_point:
+        low = _float_from(dt, low)
+        return low, _float_to(dt, high) - low
+    return low, high - low
+
+
 @register(function=False)
-def random_(input, from_=0, to=None, *, generator=None):
-    """Fill with integers from [from, to) (to defaults to the dtype's range)."""
+def random_(input, from_=_MISSING, to=_MISSING, *, generator=None, **kw):
+    """random_(): the dtype's natural range; random_(to): [0, to); random_(from, to): [from, to)
+    (to=None: up to the dtype's top)."""
+    if "from" in kw:
+        from_ = kw.pop("from")
+    if kw:
+        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
     g = _gen(generator)
     dt = input.dtype
     n = input.numel()
-    if to is None and from_ == 0:
-        vals = _random_full(g, n, dt)
-    else:
-        if to is None:
-            to_inc = _int_range_default(dt)
-            if dt is _dtype.int64 and from_ == -(1 << 63):
-                rng = 1 << 64
-            else:
-                rng = to_inc - int(from_) + 1
-        else:
-            _check_from_to(int(from_), int(to))
-            rng = int(to) - int(from_)
-        vals = _random_from_to(g, n, dt, int(from_), rng)
-    return _fill_serial(input, vals)
+    if from_ is _MISSING and to is _MISSING:
+        return _fill_serial(input, _random_full(g, n, dt))
+    if to is _MISSING:                                # random_(to)
+        from_, to = 0, from_
+    elif from_ is _MISSING:
+        from_ = 0
+    low, rng = _from_to_range(dt, from_, to)
+    return _fill_serial(input, _random_from_to(g, n, dt, low, rng))
 
 
 # ====================================================================== randperm
