@@ -222,11 +222,11 @@ class Dropout(Function):
 
 def bernoulli_mask(x, keep, shape=None):
     """A boolean keep-mask (probability `keep`) of `shape` (default x's), on x's device."""
-    from ember import _random
     from ember._backend import backend_for
+    from ember._ops.random import bernoulli_host
 
     shape = tuple(x.shape) if shape is None else tuple(shape)
-    host = _random.generator_for(None).numpy_rng().random(shape) < keep
+    host = bernoulli_host(shape, keep)               # torch's bernoulli_(keep) stream
     if x.device.type != "cpu":
         host = backend_for(x.device).from_host(host, x.device)
     return _tensor.make(host, x.device)

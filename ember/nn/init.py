@@ -85,17 +85,53 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) restricted to [a, b] (rejection sampling)."""
+    """Fill with N(mean, std^2) restricted to [a, b] (rejection sampling, torch's draws)."""
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
-    rng = _random.generator_for(generator).numpy_rng()
-    n = tensor.numel()
-    out = np.empty(0)
-    while out.size < n:
-        draw = rng.normal(mean, std, max(2 * (n - out.size), 16))
-        out = np.concatenate([out, draw[(draw >= a) & (draw <= b)]])
-    return _write(tensor, out[:n].reshape(tuple(tensor.shape)))
+    # torch 2.x's recipe (so the same numbers as torch's): rejection from N(mean, std^2) when
+    # [a, b] holds more than 30% of the mass, else from U(a, b) against the density
+    from ember._ops.creation import empty_like
+    from ember._ops.elementwise import where
+
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    with no_grad():
+        p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        lo = float(np.asarray(a, dtype=tensor.dtype.np_dtype))
+        hi = float(np.asarray(b, dtype=tensor.dtype.np_dtype))
+        if p > 0.3:
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not mask.any():
+                    break
+                result = where(mask, empty_like(result).normal_(mean, std, generator=generator),
+                               result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        candidates = empty_like(tensor)
+        accept_buf = empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+        pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+        if pending.any():
+            result = tensor
+            while True:
+                candidates.uniform_(a, b, generator=generator)
+                result = where(pending, candidates, result)
+                candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                pending = where(pending, accept_buf.uniform_(generator=generator).log_()
+                                .gt(candidates), pending)
+                if not pending.any():
+                    break
+            tensor.copy_(result)
+    return tensor
 
 
 def constant_(tensor, val):
@@ -181,8 +217,10 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    rng = _random.generator_for(generator).numpy_rng()
-    flat = rng.standard_normal((rows, cols))
+    from ember._ops.creation import empty
+
+    flat = empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, generator=generator)
+    flat = flat.numpy().astype(np.float64)           # the same normals as torch's orthogonal_
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -198,10 +236,13 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    rng = _random.generator_for(generator).numpy_rng()
-    host = rng.normal(0.0, std, (rows, cols))
+    from ember._ops.random import randperm
+
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)   # torch's call order
+    host = tensor.detach().cpu().numpy().copy()
     for c in range(cols):
-        host[rng.permutation(rows)[:num_zeros], c] = 0
+        host[randperm(rows).numpy()[:num_zeros], c] = 0
     return _write(tensor, host)
 
 
