@@ -257,20 +257,27 @@ def _zeros_like_meta(meta):
 def _propagate(node, grad_inputs, buffers, deps, ready, needed):
     n_out = len(grad_inputs)
     name = None
+    arg_pos = node._arg_pos
+    input_meta = node._input_meta
+    Tensor = _tensor.Tensor
+    from_np = _tensor._FROM_NP
+    push = heapq.heappush
     for k, (nxt, nr) in enumerate(node.next_functions):
         if nxt is None:
             continue
-        pos = node._arg_pos[k]
+        pos = arg_pos[k]
         g = grad_inputs[pos] if pos < n_out else None
         if g is not None:
-            if not isinstance(g, _tensor.Tensor):
+            if type(g) is not Tensor and not isinstance(g, Tensor):
                 g = _tensor.make(g, nxt._out_meta[nr][2])
-            shape, dtype = node._input_meta[k]
-            if g._data.shape != shape:
+            shape, dtype = input_meta[k]
+            data = g._data
+            if data.shape != shape:
                 if name is None:
                     name = node.name()
                 g = _fit_shape(g, shape, name, k)
-            if g.dtype is not dtype:
+                data = g._data
+            if from_np.get(data.dtype) is not dtype and g.dtype is not dtype:
                 g = g.to(dtype)
             buf = buffers.get(nxt)
             if buf is None:
@@ -279,7 +286,7 @@ def _propagate(node, grad_inputs, buffers, deps, ready, needed):
         left = deps[nxt] - 1
         deps[nxt] = left
         if left == 0:
-            heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+            push(ready, (-nxt._seq, id(nxt), nxt))
 
 
 def _fit_shape(g, shape, name, k):
