@@ -116,9 +116,6 @@ def _u_small(g, n, digits):
     return (g.random_raw32(n) & _U64((1 << digits) - 1)).astype(_F32) * _F32(2.0 ** -digits)
 
 
-_DIGITS = {np.dtype(np.float16): 11}
-
-
 def _digits(dt):
     if dt is _dtype.float64:
         return 53
