@@ -64,9 +64,14 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args(argv)
 
+    import warnings
+
     import torch
 
     import ember
+
+    # the ConvNet workload is PyTorch's MNIST example, whose Dropout2d sees 2-D input
+    warnings.filterwarnings("ignore", message="dropout2d: Received a 2-D input")
 
     torch.set_num_threads(args.threads)
     ember.set_num_threads(args.threads)

@@ -6,8 +6,8 @@ head of attention, bmm of 128x128 matrices) waking and joining the threads costs
 product, and on a loaded machine a descheduled helper thread stalls the caller for a whole time
 slice (measured: bmm 64x128x128 took 10-20x longer on 2 threads than on 1). Like torch's
 parallel_for grain size, ``matmul`` runs a product whose per-matrix work m*n*k is below
-``SMALL_GEMM`` on the calling thread only (OpenBLAS's thread-local thread count, so other
-threads are unaffected). Without an OpenBLAS we can find, everything falls back to NumPy.
+``SMALL_GEMM``, or with a dimension below ``SKINNY``, on the calling thread only (OpenBLAS's
+thread-local thread count, so other threads are unaffected). Without an OpenBLAS we can find, everything falls back to NumPy.
 """
 
 import ctypes
@@ -20,6 +20,9 @@ from ember._ops._registry import register
 
 # per-matrix multiply-adds below which a GEMM runs on one thread (~0.1 ms of one core)
 SMALL_GEMM = 1 << 22
+# a dimension below which the product is memory-bound (im2col of a 1-channel 3x3 conv: k = 9,
+# a 10-class head: n = 10): extra threads only add synchronisation (measured 7x slower on 2)
+SKINNY = 16
 
 _lib = False  # not looked up yet; None when no OpenBLAS was found
 _set_local = None
@@ -89,7 +92,8 @@ def matmul(xp, a, b, out=None):
         if _lib is False:
             _load()
         local = _set_local
-        if local is not None and a.shape[-2] * a.shape[-1] * b.shape[-1] < SMALL_GEMM:
+        m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+        if local is not None and (m * k * n < SMALL_GEMM or min(m, k, n) < SKINNY):
             old = local(1)
             try:
                 return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
