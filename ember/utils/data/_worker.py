@@ -182,6 +182,9 @@ class _MapFetcher:
 
     def fetch(self, index):
         if self.auto_collation:
+            fast = _tensor_batch(self.dataset, self.collate_fn, index)
+            if fast is not None:
+                return fast
             getitems = getattr(self.dataset, "__getitems__", None)
             if getitems is not None:
                 data = getitems(index)
@@ -190,6 +193,33 @@ class _MapFetcher:
         else:
             data = self.dataset[index]
         return self.collate_fn(data)
+
+
+def _tensor_batch(dataset, collate_fn, index):
+    """A TensorDataset batch with default_collate is one gather per tensor: the same values,
+    dtypes and list structure as collating the samples, without a Python loop over them."""
+    from ember.utils.data.collate import default_collate
+    from ember.utils.data.dataset import TensorDataset
+
+    if type(dataset) is not TensorDataset or collate_fn is not default_collate:
+        return None
+    if not isinstance(index, list) or not index:
+        return None
+    tensors = dataset.tensors
+    if not all(t.device.type == "cpu" for t in tensors):
+        return None
+    import numpy as np
+
+    from ember._ops import creation
+
+    try:
+        idx = np.asarray(index, dtype=np.int64)
+    except (TypeError, ValueError):
+        return None
+    if idx.ndim != 1:
+        return None
+    it = creation.tensor(idx)
+    return [t[it] for t in tensors]
 
 
 class _IterableFetcher:
