@@ -73,7 +73,7 @@ def test_arange(args):
 
 
 @pytest.mark.parametrize("args", [(0, 1, 5), (-2.5, 7, 11), (3, 3, 1), (0, 10, 0),
-                                  (1, 100, 250)])
+                                  (1, 100, 250), (0, 1, 1), (-4, 9, 2)])
 def test_linspace_logspace(args):
     assert_close(ember.linspace(*args), torch.linspace(*args))
     assert_close(ember.linspace(*args, dtype=ember.float64),

@@ -273,11 +273,15 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     idx = xp.arange(steps, dtype=np.float64)
     half = steps // 2
     vals = xp.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
+    if steps == 1:
+        vals = xp.full(1, start, dtype=np.float64)
     if dt.is_floating_point and dt.itemsize == 4:
         vals32 = xp.arange(steps, dtype=np.float32)
         step32 = np.float32(step)
         vals = xp.where(vals32 < half, np.float32(start) + step32 * vals32,
                         np.float32(end) - step32 * (np.float32(steps - 1) - vals32))
+        if steps == 1:
+            vals = xp.full(1, start, dtype=np.float32)
     if not dt.is_floating_point and not dt.is_complex:
         vals = xp.trunc(vals)
     arr = vals.astype(dt.np_dtype)
