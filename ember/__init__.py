@@ -84,6 +84,10 @@ short = int16
 int = int32  # noqa: A001
 long = int64
 cpu = device("cpu")
+e = 2.718281828459045
+pi = 3.141592653589793
+inf = float("inf")
+nan = float("nan")
 default_generator = _default_generator()
 
 

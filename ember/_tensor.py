@@ -488,9 +488,10 @@ class Tensor:
         return self.__repr__()
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        # torch formats a 0-dim tensor as its Python number (f"{t}" -> "3.5")
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return object.__format__(self.__repr__(), spec)
+        return object.__format__(self, spec)
 
     # conversion helpers that take no op definition of their own
     def to(self, *args, **kwargs):

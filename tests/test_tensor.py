@@ -222,3 +222,12 @@ def test_legacy_tensor_constructor():
     assert ember.Tensor([1, 2]).dtype is ember.float32
     assert ember.Tensor(2, 3).shape == (2, 3)
     assert isinstance(to_torch(ember.Tensor([1.0])), torch.Tensor)
+
+
+def test_format_matches_torch():
+    for value in (6, 21.0, 3.5, True, -0.125):
+        e, t = ember.tensor(value), torch.tensor(value)
+        assert f"{e}" == f"{t}" and f"{e:>8}" == f"{t:>8}"
+    assert f"{ember.tensor(3.14159):.2f}" == f"{torch.tensor(3.14159):.2f}"
+    assert f"{ember.tensor([1, 2])}" == f"{torch.tensor([1, 2])}"
+    assert (ember.pi, ember.e, ember.inf) == (torch.pi, torch.e, torch.inf)
