@@ -84,10 +84,10 @@ short = int16
 int = int32  # noqa: A001
 long = int64
 cpu = device("cpu")
-e = 2.718281828459045
-pi = 3.141592653589793
-inf = float("inf")
-nan = float("nan")
+from math import e  # noqa: E402
+from math import inf  # noqa: E402
+from math import nan  # noqa: E402
+from math import pi  # noqa: E402
 default_generator = _default_generator()
 
 
