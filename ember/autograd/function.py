@@ -29,6 +29,9 @@ _FREED_MSG = (
 
 _XP = {}
 
+# set by ember.profiler while a profile records ops: hook(cls, args, apply_op) -> outputs
+_profiler_hook = None
+
 
 def xp_for(dev):
     """The array module for a device (cached)."""
@@ -284,6 +287,8 @@ class Function(metaclass=FunctionMeta):
     @classmethod
     def apply(cls, *args):
         if cls._array_io:
+            if _profiler_hook is not None:  # ember.profiler is recording (one global test)
+                return _profiler_hook(cls, args, _apply_op)
             return _apply_op(cls, args)
         return _apply_user_function(cls, args)
 
