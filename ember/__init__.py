@@ -74,6 +74,7 @@ from ember import cuda  # noqa: E402
 from ember import linalg  # noqa: E402
 from ember import nn  # noqa: E402
 from ember import utils  # noqa: E402
+from ember._compile import compile  # noqa: E402,A004
 
 half = float16
 float = float32  # noqa: A001
