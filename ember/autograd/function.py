@@ -259,6 +259,9 @@ class Function(metaclass=FunctionMeta):
     _view_of = None
     # whether forward writes into input 0 and returns it (in-place ops)
     _inplace = False
+    # ops that move data between devices (to_copy, copy_): index of the arg (a device, or a
+    # Tensor) whose device the outputs live on; inputs may then be on different devices
+    _out_device = None
 
     @staticmethod
     def forward(ctx, *args):
@@ -303,7 +306,7 @@ def _apply_op(cls, args):
         if isinstance(a, Tensor):
             if dev is None:
                 dev = a._device
-            elif a._device is not dev:
+            elif a._device is not dev and cls._out_device is None:
                 dev, args = _common_device(cls, args)
                 return _apply_op(cls, args)
             if a._requires_grad:
@@ -320,9 +323,15 @@ def _apply_op(cls, args):
         if cls._inplace:
             _check_inplace(args[0])
         out = cls.forward(ctx, *arrays)
+        if cls._out_device is not None:
+            dev = _out_dev(cls, args)
+            ctx.xp = xp_for(dev)
         return _wrap_outputs(cls, ctx, args, arrays, out, dev, True)
     ctx = _NULL_CTX.get(dev) or _null_ctx(dev)
     out = cls.forward(ctx, *arrays)
+    if cls._out_device is not None:
+        dev = _out_dev(cls, args)
+        ctx = _NULL_CTX.get(dev) or _null_ctx(dev)
     if cls._inplace:
         target = args[0]
         if target._base is not None and target._attr_ver == -1 and _GradState.enabled:
@@ -390,6 +399,11 @@ def _mark_dirty_inputs(ctx, args, record):
             if record:
                 _check_inplace(d)
         d._version[0] += 1
+
+
+def _out_dev(cls, args):
+    d = args[cls._out_device]
+    return d._device if isinstance(d, Tensor) else d
 
 
 def _common_device(cls, args):
