@@ -322,6 +322,7 @@ class ToCopy(Function):
 
     node_name = "ToCopyBackward0"
     _array_io = True
+    _out_device = 2  # the output lives on `dev`
 
     @staticmethod
     def forward(ctx, x, dtype, dev):
@@ -426,6 +427,7 @@ class Copy(Function):
     node_name = "CopyBackwards"
     _array_io = True
     _inplace = True
+    _out_device = 0  # copy_ takes src from any device
 
     @staticmethod
     def forward(ctx, dst, src, non_blocking=False):
