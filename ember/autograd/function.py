@@ -29,8 +29,8 @@ _FREED_MSG = (
 
 _XP = {}
 
-# set by ember.profiler while a profile records ops: hook(cls, args, apply_op) -> outputs
-_profiler_hook = None
+# set while ember.profiler records or ember.amp autocast is on: hook(cls, args, apply_op) -> out
+_dispatch_hook = None
 
 
 def xp_for(dev):
@@ -290,8 +290,8 @@ class Function(metaclass=FunctionMeta):
     @classmethod
     def apply(cls, *args):
         if cls._array_io:
-            if _profiler_hook is not None:  # ember.profiler is recording (one global test)
-                return _profiler_hook(cls, args, _apply_op)
+            if _dispatch_hook is not None:  # profiler or autocast on (one global test)
+                return _dispatch_hook(cls, args, _apply_op)
             return _apply_op(cls, args)
         return _apply_user_function(cls, args)
 
