@@ -250,6 +250,30 @@ def _once(backward):
     return once_differentiable(as_tensors)
 
 
+def _grad_mode():
+    """True inside a backward run with create_graph=True (the engine enables grad then)."""
+    from ember.autograd.grad_mode import _GradState
+
+    return _GradState.enabled
+
+
+def _const(arr, like):
+    return _tensor.make(arr, like.device)
+
+
+def _normalized(x, axes, eps):
+    """xhat and rstd of x over axes, with ember ops (a graph from x)."""
+    xc = x - x.mean(axes, keepdim=True)
+    rstd = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
+    return xc * rstd, rstd
+
+
+def _norm_grad_x(gxhat, xhat, rstd, axes):
+    """d/dx of a normalization over axes, given d/dxhat (ember ops, differentiable)."""
+    return rstd * (gxhat - gxhat.mean(axes, keepdim=True)
+                   - xhat * (gxhat * xhat).mean(axes, keepdim=True))
+
+
 class LayerNorm(Function):
     # why: mean/rstd in one pass, closed-form backward; 2-3x fewer array passes than composed
     node_name = "NativeLayerNormBackward0"
@@ -271,13 +295,31 @@ class LayerNorm(Function):
         if b is not None:
             y = y + b
         ctx.axes = axes
-        ctx.save_for_backward(xhat, rstd, w)
+        ctx.eps = eps
+        ctx.save_for_backward(xhat, rstd, w, x)
         return _down(y.astype(x32.dtype, copy=False), dt)
 
     @staticmethod
-    @_once
     def backward(ctx, g):
-        xhat, rstd, w = ctx.saved_tensors
+        if _grad_mode():  # create_graph: the same formulas with ember ops, from x
+            _, _, w, x = ctx.saved_tensors
+            axes = ctx.axes
+            lead = tuple(range(x.ndim - len(axes)))
+            xhat, rstd = _normalized(x, axes, ctx.eps)
+            gx = gw = gb = None
+            if ctx.needs_input_grad[0]:
+                gx = _norm_grad_x(g * w if w is not None else g, xhat, rstd, axes)
+            if ctx.needs_input_grad[2]:
+                gw = (g * xhat).sum(lead) if lead else g * xhat
+            if ctx.needs_input_grad[3]:
+                gb = g.sum(lead) if lead else g
+            return gx, None, gw, gb, None
+        return LayerNorm._backward_arrays(ctx, g)
+
+    @staticmethod
+    @_once
+    def _backward_arrays(ctx, g):
+        xhat, rstd, w, _ = ctx.saved_tensors
         xhat, rstd = xhat._data, rstd._data
         gy = g._data.astype(xhat.dtype, copy=False)
         axes = ctx.axes
@@ -335,13 +377,35 @@ class BatchNorm(Function):
         ctx.axes = axes
         ctx.bshape = bshape
         ctx.training = training
-        ctx.save_for_backward(xhat, rstd, w)
+        ctx.eps = eps
+        ctx.save_for_backward(xhat, rstd, w, x, None if training else mean)
         return _down(y.astype(x32.dtype, copy=False), dt)
 
     @staticmethod
-    @_once
     def backward(ctx, g):
-        xhat, rstd, w = ctx.saved_tensors
+        if _grad_mode():  # create_graph: the same formulas with ember ops, from x
+            _, rstd, w, x, mean = ctx.saved_tensors
+            axes, bshape = ctx.axes, ctx.bshape
+            if ctx.training:
+                xhat, rstd = _normalized(x, axes, ctx.eps)
+            else:  # running stats are constants
+                rstd = rstd.reshape(bshape)
+                xhat = (x - mean.reshape(bshape)) * rstd
+            gx = gw = gb = None
+            if ctx.needs_input_grad[0]:
+                gxhat = g * w.reshape(bshape) if w is not None else g
+                gx = _norm_grad_x(gxhat, xhat, rstd, axes) if ctx.training else gxhat * rstd
+            if ctx.needs_input_grad[1]:
+                gw = (g * xhat).sum(axes)
+            if ctx.needs_input_grad[2]:
+                gb = g.sum(axes)
+            return gx, gw, gb, None, None, None, None, None
+        return BatchNorm._backward_arrays(ctx, g)
+
+    @staticmethod
+    @_once
+    def _backward_arrays(ctx, g):
+        xhat, rstd, w, _, _ = ctx.saved_tensors
         xhat, rstd = xhat._data, rstd._data
         gy = g._data.astype(xhat.dtype, copy=False)
         axes, bshape = ctx.axes, ctx.bshape
@@ -404,14 +468,46 @@ class CrossEntropy(Function):
                 s = smooth.sum() / denom if mode == 1 else smooth.sum()
                 total = (1 - smoothing) * total + smoothing / c * s
             out = xp.asarray(total)
-        ctx.save_for_backward(logp)
+        ctx.save_for_backward(logp, x)
         ctx.meta = (x.shape, c, ts, valid, wt, mode, denom, smoothing, w)
         return _down(out.astype(logp.dtype, copy=False), dt)
 
     @staticmethod
-    @_once
     def backward(ctx, g):
-        (logp,) = ctx.saved_tensors
+        if _grad_mode():
+            return CrossEntropy._backward_graph(ctx, g)
+        return CrossEntropy._backward_arrays(ctx, g)
+
+    @staticmethod
+    def _backward_graph(ctx, g):
+        """create_graph: softmax * rowsum(A) - A with ember ops (A is linear in g)."""
+        _, x = ctx.saved_tensors
+        xp = ctx.xp
+        shape, c, ts, valid, wt, mode, denom, smoothing, w = ctx.meta
+        logits = x.movedim(1, -1).reshape(-1, c) if x.ndim > 1 else x.reshape(1, c)
+        p = LogSoftmax.apply(logits, 1).exp()
+        if mode == 0:
+            r = g.reshape(-1)
+        else:
+            r = (g / _const(xp.asarray(denom, dtype=g._data.dtype), g) if mode == 1 else g
+                 ).expand(wt.shape)
+        onehot = xp.zeros(p.shape, dtype=g._data.dtype)
+        onehot[xp.arange(ts.shape[0]), ts] = (1 - smoothing) * wt
+        a = _const(onehot, g) * r.unsqueeze(1)
+        if smoothing > 0:
+            wc = w.astype(onehot.dtype) if w is not None else xp.ones(c, onehot.dtype)
+            a = a + _const((smoothing / c) * valid[:, None] * wc[None, :], g) * r.unsqueeze(1)
+        gx = p * a.sum(1, keepdim=True) - a
+        if len(shape) > 1:
+            gx = gx.reshape((shape[0],) + tuple(shape[2:]) + (c,)).movedim(-1, 1)
+        else:
+            gx = gx.reshape(shape)
+        return gx, None, None, None, None, None
+
+    @staticmethod
+    @_once
+    def _backward_arrays(ctx, g):
+        (logp, _) = ctx.saved_tensors
         logp = logp._data
         xp = ctx.xp
         shape, c, ts, valid, wt, mode, denom, smoothing, w = ctx.meta
