@@ -11,7 +11,6 @@ import math
 from ember import _tensor
 from ember._ops._registry import register
 from ember.autograd.function import Function
-from ember.autograd.function import once_differentiable
 
 Tensor = _tensor.Tensor
 
@@ -134,21 +133,54 @@ class MaxPool(Function):
         return y, idx
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, gy, gidx=None):
         (arg,) = ctx.saved_tensors
-        ksize, stride, pad, dil, out, shape, dtype = ctx.params
+        nd = len(ctx.params[0])
+        return (_MAX_SCATTER[nd].apply(gy, arg._data, ctx.params),
+                None, None, None, None, None, None)
+
+
+# The gradient of max pooling and its adjoint: a scatter of gy to the winning offsets and a
+# gather of a (N, C, *S) gradient at them. Each is linear and the other's backward, so max
+# pooling is differentiable any number of times (create_graph) at first-order speed.
+class _MaxPoolScatter(Function):
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, g, a, params):
+        ksize, stride, pad, dil, out, shape, dtype = params
         xp = ctx.xp
-        g = gy._data
-        a = arg._data
+        ctx.a, ctx.params = a, params
         lookup = {k: i for i, k in enumerate(itertools.product(*(range(k) for k in ksize)))}
         zero = xp.zeros((), dtype=g.dtype)
 
         def parts(kidx):
             return xp.where(a == lookup[kidx], g, zero)
 
-        return (_scatter_windows(xp, parts, shape, pad, ksize, stride, dil, out, g.dtype),
-                None, None, None, None, None, None)
+        return _scatter_windows(xp, parts, shape, pad, ksize, stride, dil, out, g.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return _MAX_GATHER[len(ctx.params[0])].apply(gg, ctx.a, ctx.params), None, None
+
+
+class _MaxPoolGather(Function):
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, gg, a, params):
+        ksize, stride, pad, dil, out, shape, dtype = params
+        xp = ctx.xp
+        ctx.a, ctx.params = a, params
+        gpad = _pad_to(xp, gg, pad, out, ksize, stride, dil, 0)
+        y = xp.zeros(a.shape, dtype=gg.dtype)
+        for k, (_, sl) in enumerate(_offset_slices(ksize, stride, dil, out)):
+            xp.copyto(y, gpad[sl], where=a == k)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return _MAX_SCATTER[len(ctx.params[0])].apply(g, ctx.a, ctx.params), None, None
 
 
 # why: windows summed on the strided view (no copy) and a strided scatter backward.
@@ -177,23 +209,44 @@ class AvgPool(Function):
                 cnt = cnt.reshape((out[i],) + (1,) * (nd - 1 - i))
                 div = cnt if div is None else div * cnt
             div = div.astype(x.dtype)
-        ctx.params = (ksize, stride, pad, out, x.shape, div)
+        ctx.params = (ksize, stride, pad, out, x.shape, div, include_pad, divisor)
         return (s / div).astype(x.dtype, copy=False)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, gy):
-        ksize, stride, pad, out, shape, div = ctx.params
-        xp = ctx.xp
-        g = (gy._data / div).astype(gy._data.dtype, copy=False)
-        return (_scatter_windows(xp, lambda k: g, shape, pad, ksize, stride, (1,) * len(ksize),
-                                 out, g.dtype), None, None, None, None, None, None)
+        return (_AVG_SCATTER[len(ctx.params[0])].apply(gy, ctx.params),
+                None, None, None, None, None, None)
+
+
+# The gradient of average pooling: gy / div scattered over the windows. It is linear; its
+# backward (the adjoint) is average pooling again, so create_graph works to any order.
+class _AvgPoolScatter(Function):
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, gy, params):
+        ksize, stride, pad, out, shape, div = params[:6]
+        ctx.params = params
+        g = (gy / div).astype(gy.dtype, copy=False)
+        return _scatter_windows(ctx.xp, lambda k: g, shape, pad, ksize, stride,
+                                (1,) * len(ksize), out, g.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        ksize, stride, pad, out, shape, div, include_pad, divisor = ctx.params
+        return _AVG[len(ksize)].apply(gg, ksize, stride, pad, out, include_pad, divisor), None
 
 
 _MAX = {nd: type(f"MaxPool{nd}d", (MaxPool,),
                  {"node_name": f"MaxPool{nd}DWithIndicesBackward0"}) for nd in (1, 2, 3)}
 _AVG = {nd: type(f"AvgPool{nd}d", (AvgPool,), {"node_name": f"AvgPool{nd}DBackward0"})
         for nd in (1, 2, 3)}
+_MAX_SCATTER = {nd: type(f"MaxPool{nd}dBackward", (_MaxPoolScatter,), {
+    "node_name": f"MaxPool{nd}DWithIndicesBackwardBackward0"}) for nd in (1, 2, 3)}
+_MAX_GATHER = {nd: type(f"MaxPool{nd}dGather", (_MaxPoolGather,), {
+    "node_name": f"MaxPool{nd}DWithIndicesBackward0"}) for nd in (1, 2, 3)}
+_AVG_SCATTER = {nd: type(f"AvgPool{nd}dBackward", (_AvgPoolScatter,), {
+    "node_name": f"AvgPool{nd}DBackwardBackward0"}) for nd in (1, 2, 3)}
 
 
 def _check_rank(input, nd, name):
@@ -425,10 +478,41 @@ class AdaptiveMaxPool(Function):
         return y, idx
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, gy, gidx=None):
         (idx,) = ctx.saved_tensors
-        return _scatter_add_flat(ctx.xp, gy._data, idx._data, ctx.shape), None
+        return _FlatScatter.apply(gy, idx._data, ctx.shape), None
+
+
+# Scatter-add at flat spatial indices and its adjoint, the gather: each the other's backward
+# (the gradients of adaptive max pooling and max_unpool, differentiable to any order).
+class _FlatScatter(Function):
+    node_name = "AdaptiveMaxPool2DBackwardBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, g, idx, shape):
+        ctx.idx, ctx.shape = idx, shape
+        return _scatter_add_flat(ctx.xp, g, idx, shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return _FlatGather.apply(gg, ctx.idx, ctx.shape), None, None
+
+
+class _FlatGather(Function):
+    node_name = "GatherBackward0"
+    _array_io = True
+
+    @staticmethod
+    def forward(ctx, gg, idx, shape):
+        ctx.idx, ctx.shape = idx, gg.shape
+        n, c = idx.shape[:2]
+        return ctx.xp.take_along_axis(gg.reshape(n, c, -1), idx.reshape(n, c, -1),
+                                      axis=2).reshape(idx.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _FlatScatter.apply(g, ctx.idx, ctx.shape), None, None
 
 
 def _scatter_add_flat(xp, g, idx, shape):
@@ -495,13 +579,9 @@ class MaxUnpool(Function):
         return y.reshape((n, c) + tuple(out))
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, gy):
         (idx,) = ctx.saved_tensors
-        i = idx._data
-        n, c = i.shape[:2]
-        g = gy._data.reshape(n, c, -1)
-        return ctx.xp.take_along_axis(g, i.reshape(n, c, -1), axis=2).reshape(i.shape), None, None
+        return _FlatGather.apply(gy, idx._data, None), None, None
 
 
 _UNPOOL = {nd: type(f"MaxUnpool{nd}d", (MaxUnpool,), {"node_name": f"MaxUnpool{nd}DBackward0"})
