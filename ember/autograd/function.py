@@ -29,6 +29,9 @@ _FREED_MSG = (
 
 _XP = {}
 
+# ember.func.vmap's batching dispatcher while a vmap runs, else None (the one check ops pay)
+_vmap_hook = None
+
 # set while ember.profiler records or ember.amp autocast is on: hook(cls, args, apply_op) -> out
 _dispatch_hook = None
 
@@ -298,6 +301,10 @@ class Function(metaclass=FunctionMeta):
 
 def _apply_op(cls, args):
     """The hot path of every ember op: unwrap, compute, wrap; record a node only if needed."""
+    if _vmap_hook is not None:
+        out = _vmap_hook(cls, args)
+        if out is not NotImplemented:
+            return out
     dev = None
     needs = False
     arrays = []
@@ -358,6 +365,10 @@ def _apply_user_kw(cls, *args, **kwargs):
 
 
 def _apply_user_function(cls, args, kwargs=None):
+    if _vmap_hook is not None and not kwargs:
+        out = _vmap_hook(cls, args)
+        if out is not NotImplemented:
+            return out
     dev = None
     needs = False
     for a in args:
