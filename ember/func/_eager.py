@@ -29,6 +29,52 @@ def _enter(x):
     return x.detach().requires_grad_(True)
 
 
+def _vmap_level():
+    from ember.func import _vmap
+
+    return len(_vmap._levels)
+
+
+def _plain(x):
+    """The whole-batch tensor under a chain of BatchedTensors (x itself when not batched)."""
+    from ember.func._batching import BatchedTensor
+
+    while type(x) is BatchedTensor:
+        x = x._value
+    return x
+
+
+def _rebuild(like, p):
+    """`p` (a whole-batch tensor) wrapped in the same chain of vmap levels as `like`."""
+    from ember.func import _batching
+
+    if type(like) is _batching.BatchedTensor:
+        return _batching.wrap(_rebuild(like._value, p), like._level)
+    return p
+
+
+def _expand_levels(x, level):
+    """x batched at every vmap level 1..level (unbatched levels become expanded copies)."""
+    from ember.func import _batching
+    from ember.func import _vmap
+
+    if level == 0:
+        return x
+    if type(x) is _batching.BatchedTensor and x._level == level:
+        return _batching.wrap(_expand_levels(x._value, level - 1), level)
+    inner = _expand_levels(x, level - 1)
+    return _batching.wrap(_batching.expand_batch(inner, _vmap._levels[level - 1]), level)
+
+
+def _enter_batched(x, level):
+    """Inside vmap: a stand-in batched at every level whose whole-batch tensor is the leaf, so
+    that the gradient of the summed whole-batch output is the per-sample gradient."""
+    if not _is_tensor(x):
+        return x
+    full = _expand_levels(x, level)
+    return _rebuild(full, _enter(_plain(full)))
+
+
 def _leave(x, keep):
     if _is_tensor(x) and not keep:
         return x.detach()
@@ -65,6 +111,7 @@ def _grad_impl(func, argnums, has_aux, args, kwargs):
     outer = _depth[0] > 0 or any(
         _is_tensor(leaf) and leaf.requires_grad
         for a in args for leaf in tree_flatten(a)[0])
+    level = _vmap_level()
     _depth[0] += 1
     try:
         with enable_grad():
@@ -73,7 +120,8 @@ def _grad_impl(func, argnums, has_aux, args, kwargs):
             flat = {}
             for a in nums:
                 leaves, spec = tree_flatten(args[a])
-                leaves = [_enter(x) for x in leaves]
+                leaves = ([_enter(x) for x in leaves] if not level else
+                          [_enter_batched(x, level) for x in leaves])
                 flat[a], specs[a] = leaves, spec
                 args[a] = tree_unflatten(leaves, spec)
             out = func(*args, **kwargs)
@@ -88,10 +136,15 @@ def _grad_impl(func, argnums, has_aux, args, kwargs):
                                    f"scalar Tensor, got tensor with {out.dim()} dims. Maybe "
                                    "you wanted to use the vjp or jacrev APIs instead?")
             xs = [x for a in nums for x in flat[a]]
-            if out.requires_grad:
-                gs = autograd.grad(out, xs, create_graph=outer, allow_unused=True)
-            else:
+            if not out.requires_grad:
                 gs = (None,) * len(xs)
+            elif level:  # per-sample: the summed whole batch w.r.t. whole-batch leaves
+                po = _plain(out)
+                gs = autograd.grad(po, [_plain(x) for x in xs], creation.ones_like(po),
+                                   create_graph=outer, allow_unused=True)
+                gs = [_rebuild(x, g) if g is not None else None for x, g in zip(xs, gs)]
+            else:
+                gs = autograd.grad(out, xs, create_graph=outer, allow_unused=True)
             gs = [g if g is not None else creation.zeros_like(x) for g, x in zip(gs, xs)]
     finally:
         _depth[0] -= 1
