@@ -75,6 +75,7 @@ from ember import linalg  # noqa: E402
 from ember import nn  # noqa: E402
 from ember import utils  # noqa: E402
 from ember._compile import compile  # noqa: E402,A004
+from ember.amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402,F401
 
 half = float16
 float = float32  # noqa: A001
