@@ -21,6 +21,18 @@ def _arr(g, like, xp):
     return xp.zeros_like(like) if g is None else g._data
 
 
+def _grad_mode():
+    """True inside a backward run with create_graph=True (the engine enables grad then)."""
+    from ember.autograd.grad_mode import _GradState
+
+    return _GradState.enabled
+
+
+def _split(t, n):
+    hs = t.shape[-1] // n
+    return [t.narrow(-1, k * hs, hs) for k in range(n)]
+
+
 # why: one pass over the 4H gates instead of ~12 small autograd ops per step (LSTM hot loop).
 class LSTMPointwise(Function):
     node_name = "LSTMCellBackward0"
@@ -37,13 +49,30 @@ class LSTMPointwise(Function):
         i, f, g, o = (act[..., k * hs:(k + 1) * hs] for k in range(4))
         c2 = f * c + i * g
         tc = xp.tanh(c2)
-        ctx.save_for_backward(act, c, tc)
+        ctx.save_for_backward(act, c, tc, gates)
         return o * tc, c2
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, dh, dc2):
-        act, c, tc = (t._data for t in ctx.saved_tensors)
+        if not _grad_mode():
+            return LSTMPointwise._backward_arrays(ctx, dh, dc2)
+        # create_graph: the same step with ember ops, from the saved gates
+        _, c, _, gates = ctx.saved_tensors
+        gi, gf, gg, go = _split(gates, 4)
+        i, f, g, o = gi.sigmoid(), gf.sigmoid(), gg.tanh(), go.sigmoid()
+        tc = (f * c + i * g).tanh()
+        dh = c.new_zeros(c.shape) if dh is None else dh
+        dct = dh * o * (1 - tc * tc)
+        if dc2 is not None:
+            dct = dct + dc2
+        dgates = joining.cat([dct * g * i * (1 - i), dct * c * f * (1 - f),
+                              dct * i * (1 - g * g), dh * tc * o * (1 - o)], -1)
+        return dgates, dct * f
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx, dh, dc2):
+        act, c, tc, _ = (t._data for t in ctx.saved_tensors)
         xp = ctx.xp
         hs = c.shape[-1]
         i, f, g, o = (act[..., k * hs:(k + 1) * hs] for k in range(4))
@@ -70,13 +99,28 @@ class GRUPointwise(Function):
         r, z = rz[..., :hs], rz[..., hs:]
         hn = gh[..., 2 * hs:]
         n = xp.tanh(gx[..., 2 * hs:] + r * hn)
-        ctx.save_for_backward(rz, n, hn, h)
+        ctx.save_for_backward(rz, n, hn, h, gx, gh)
         return n + z * (h - n)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, dh2):
-        rz, n, hn, h = (t._data for t in ctx.saved_tensors)
+        if not _grad_mode():
+            return GRUPointwise._backward_arrays(ctx, dh2)
+        # create_graph: the same step with ember ops, from the saved gate inputs
+        _, _, _, h, gx, gh = ctx.saved_tensors
+        xr, xz, xn = _split(gx, 3)
+        hr, hz, hn = _split(gh, 3)
+        r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
+        n = (xn + r * hn).tanh()
+        dn = dh2 * (1 - z) * (1 - n * n)
+        dr = dn * hn * r * (1 - r)
+        dz = dh2 * (h - n) * z * (1 - z)
+        return (joining.cat([dr, dz, dn], -1), joining.cat([dr, dz, dn * r], -1), dh2 * z)
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx, dh2):
+        rz, n, hn, h, _, _ = (t._data for t in ctx.saved_tensors)
         xp = ctx.xp
         hs = h.shape[-1]
         r, z = rz[..., :hs], rz[..., hs:]
