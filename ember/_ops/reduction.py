@@ -15,6 +15,7 @@ from ember._ops._util import wrap_dims
 from ember.autograd.function import Function
 from ember.autograd.function import once_differentiable
 from ember.autograd.function import xp_for
+from ember.autograd.grad_mode import _GradState
 
 Tensor = _tensor.Tensor
 
@@ -725,6 +726,12 @@ class Prod(Function):
         zeros = xa == 0
         if not zeros.any():
             return g * restore_reduced(out, shape, dims, keepdim) / x, None, None, None
+        if _GradState.enabled:  # create_graph: products of the others without division
+            if x.ndim == 0:
+                return g, None, None, None
+            if len(dims) == 1:
+                return g * exclusive_prods(x, dims[0]), None, None, None
+            return g * exclusive_prods(x.reshape(-1), 0).reshape(shape), None, None, None
         # with zeros: d prod / d x_i = product of the others, which is nonzero only at the
         # single zero of a slice holding exactly one zero
         one_zero = zeros.sum(axis=dims, keepdims=True) == 1
@@ -736,6 +743,21 @@ class Prod(Function):
         keep = restore_reduced(out, shape, dims, keepdim) / safe
         grad = where(no_zero, keep, where(at_zero, others, 0.0))
         return g * grad, None, None, None
+
+
+def exclusive_prods(x, dim):
+    """prod_{j != i} x_j along dim for every i: cumulative products from both ends (torch's
+    prod_safe_zeros_backward), ember ops without division, so differentiable at zeros."""
+    from ember._ops import joining
+    from ember._ops.scan import cumprod
+
+    n = x.shape[dim]
+    ones = x.new_ones(x.shape[:dim] + (1,) + x.shape[dim + 1:])
+    if n == 1:
+        return ones
+    left = cumprod(joining.cat([ones, x.narrow(dim, 0, n - 1)], dim), dim)
+    right = cumprod(joining.cat([ones, x.narrow(dim, 1, n - 1).flip(dim)], dim), dim)
+    return left * right.flip(dim)
 
 
 class ProdAll(Prod):

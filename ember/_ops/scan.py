@@ -12,6 +12,7 @@ from ember._ops.reduction import _sum_dtype
 from ember._ops.reduction import int_dim
 from ember._ops.reduction import select_class
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import _GradState
 
 Tensor = _tensor.Tensor
 _LOW_PRECISION = (_dtype.float16.np_dtype, _dtype.bfloat16.np_dtype)
@@ -80,8 +81,28 @@ class CumProd(Function):
         xa = x._data
         if not (xa == 0).any():
             return _reverse_cumsum(g * out, dim) / x, None, None
+        if _GradState.enabled:
+            return _cumprod_grad_graph(x, g, dim), None, None
         return _const(_cumprod_grad_with_zeros(ctx.xp, xa, out._data, g._data, dim), x), \
             None, None
+
+
+def _cumprod_grad_graph(x, g, dim):
+    """The cumprod gradient with ember ops and no division (create_graph with zeros):
+    grad_k = prod_{i<k} x_i * S_k, S_k = sum_{j>=k} g_j prod_{k<i<=j} x_i = g_k + x_{k+1} S_{k+1}.
+    One small step per element along dim (only on this path)."""
+    from ember._ops import joining
+
+    n = x.shape[dim]
+    if n == 1:
+        return g
+    gs, xs = g.unbind(dim), x.unbind(dim)
+    acc = [gs[-1]]
+    for k in range(n - 2, -1, -1):
+        acc.append(gs[k] + xs[k + 1] * acc[-1])
+    ones = x.new_ones(x.shape[:dim] + (1,) + x.shape[dim + 1:])
+    before = cumprod(joining.cat([ones, x.narrow(dim, 0, n - 1)], dim), dim)
+    return before * joining.stack(acc[::-1], dim)
 
 
 def _cumprod_grad_with_zeros(xp, x, out, g, dim):
