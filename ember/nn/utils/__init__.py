@@ -19,3 +19,4 @@ from ember.nn.utils.spectral_norm import remove_spectral_norm  # noqa: F401
 from ember.nn.utils.spectral_norm import spectral_norm  # noqa: F401
 from ember.nn.utils.weight_norm import remove_weight_norm  # noqa: F401
 from ember.nn.utils.weight_norm import weight_norm  # noqa: F401
+from ember.nn.utils import prune  # noqa: F401,E402
