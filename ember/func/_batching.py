@@ -66,7 +66,8 @@ class BatchedTensor(Tensor):
     def item(self):
         raise RuntimeError("vmap: It looks like you're calling .item() on a Tensor. We don't "
                            "support vmap over calling .item() on a Tensor, please try to rewrite "
-                           "what you're doing with other operations.")
+                           "what you're doing with other operations. If error is occurring "
+                           "somewhere inside PyTorch internals, please file a bug report.")
 
     tolist = item
 
@@ -216,11 +217,12 @@ def _fallback(cls, args, level):
     n = _find_size(args, level)
     inplace = getattr(cls, "_inplace", False)
     if inplace and not (type(args[0]) is BatchedTensor and args[0]._level == level):
-        raise RuntimeError("vmap: inplace arithmetic(self, *extra_args) is not possible because "
-                           "there exists a Tensor `other` in extra_args that has more elements "
-                           "than `self`. This happened due to `other` being vmapped over but "
-                           "`self` not being vmapped over in a vmap. Please try to use out-of-"
-                           "place operators instead of inplace operators.")
+        import numpy as np  # shapes only
+
+        shape = [n] + list(np.broadcast_shapes(*[tuple(a.shape) for a in args
+                                                  if isinstance(a, Tensor)]))
+        raise RuntimeError(f"output with shape {list(args[0].shape)} doesn't match the "
+                           f"broadcast shape {shape}")
     outs = [cls.apply(*[_sample(a, level, b) for a in args]) for b in range(n)]
     if inplace:
         return args[0]
@@ -309,12 +311,17 @@ def _elementwise(cls, args, level):
     return _wrap_out(cls.apply(*new), level)
 
 
+def _b(d, ndim):
+    """A per-sample dim (negative ones counted from ndim) as a whole-batch dim."""
+    return (d + ndim if d < 0 else d) + 1
+
+
 def _shift(dims, ndim):
     if dims is None:
         return tuple(range(1, ndim + 1))
     if isinstance(dims, int):
-        return dims + 1
-    return tuple(d + 1 for d in dims)
+        return _b(dims, ndim)
+    return tuple(_b(d, ndim) for d in dims)
 
 
 @_rule("Sum", "Mean", "Prod", "NanSum", "Amax", "LogSumExp", module="reduction")
@@ -365,7 +372,7 @@ def _select_along(cls, args, level):
     x, dim, keep, pick = args
     if type(x) is not BatchedTensor or x._level != level or dim is None or x._data.ndim == 0:
         return NotImplemented
-    return _wrap_out(cls.apply(x._value, dim + 1, keep, pick), level)
+    return _wrap_out(cls.apply(x._value, _b(dim, x._data.ndim), keep, pick), level)
 
 
 @_rule("Softmax", "LogSoftmax", module="nn_ops")
@@ -377,7 +384,7 @@ def _shift_dim_args(cls, args, level):
         return NotImplemented
     if x._data.ndim == 0:
         return NotImplemented
-    return wrap(cls.apply(x._value, *[d + 1 for d in args[1:]]), level)
+    return wrap(cls.apply(x._value, *[_b(d, x._data.ndim) for d in args[1:]]), level)
 
 
 @_rule("Select", "Narrow", "Unbind", "Unfold", module="shape")
@@ -386,7 +393,7 @@ def _dim_second(cls, args, level):
     x = args[0]
     if type(x) is not BatchedTensor or x._level != level or x._data.ndim == 0:
         return NotImplemented
-    return _wrap_out(cls.apply(x._value, args[1] + 1, *args[2:]), level)
+    return _wrap_out(cls.apply(x._value, _b(args[1], x._data.ndim), *args[2:]), level)
 
 
 _rule("Split", "SplitWithSizes", module="joining")(_dim_second)
@@ -397,7 +404,7 @@ def _diagonal(cls, args, level):
     x, off, d1, d2 = args
     if type(x) is not BatchedTensor or x._level != level:
         return NotImplemented
-    return wrap(cls.apply(x._value, off, d1 + 1, d2 + 1), level)
+    return wrap(cls.apply(x._value, off, _b(d1, x._data.ndim), _b(d2, x._data.ndim)), level)
 
 
 @_rule("Permute", module="shape")
@@ -405,7 +412,7 @@ def _permute(cls, args, level):
     x, dims = args
     if type(x) is not BatchedTensor or x._level != level:
         return NotImplemented
-    return wrap(cls.apply(x._value, (0,) + tuple(d + 1 for d in dims)), level)
+    return wrap(cls.apply(x._value, (0,) + _shift(tuple(dims), x._data.ndim)), level)
 
 
 @_rule("Unsqueeze", module="shape")
@@ -413,7 +420,7 @@ def _unsqueeze(cls, args, level):
     x, dim = args
     if type(x) is not BatchedTensor or x._level != level:
         return NotImplemented
-    return wrap(cls.apply(x._value, dim + 1), level)
+    return wrap(cls.apply(x._value, _b(dim, x._data.ndim + 1)), level)
 
 
 @_rule("Squeeze", module="shape")
@@ -421,7 +428,7 @@ def _squeeze(cls, args, level):
     x, dims = args
     if type(x) is not BatchedTensor or x._level != level:
         return NotImplemented
-    return wrap(cls.apply(x._value, tuple(d + 1 for d in dims)), level)
+    return wrap(cls.apply(x._value, _shift(tuple(dims), x._data.ndim)), level)
 
 
 @_rule("View", "ReshapeCopy", module="shape")
@@ -467,7 +474,8 @@ def _cat(cls, args, level):
     for x in xs:
         v, batched = unwrap(x, level)
         vals.append(v if batched else expand_batch(x, n))
-    return wrap(cls.apply(dim + 1, *vals), level)
+    nd = xs[0]._data.ndim + (cls.__name__ == "Stack")
+    return wrap(cls.apply(_b(dim, nd), *vals), level)
 
 
 def _basic_idx(idx):
@@ -502,7 +510,7 @@ def _gather(cls, args, level):
     n = _find_size((x, idx), level)
     xv, xb = unwrap(x, level)
     iv, ib = unwrap(idx, level)
-    return wrap(cls.apply(xv if xb else expand_batch(x, n), dim + 1,
+    return wrap(cls.apply(xv if xb else expand_batch(x, n), _b(dim, x._data.ndim),
                           iv if ib else expand_batch(idx, n)), level)
 
 
@@ -513,7 +521,7 @@ def _index_select(cls, args, level):
         return NotImplemented
     if x._data.ndim == 0:
         return NotImplemented
-    return wrap(cls.apply(x._value, dim + 1, idx), level)
+    return wrap(cls.apply(x._value, _b(dim, x._data.ndim), idx), level)
 
 
 @_rule("Linear", module="nn_ops")
