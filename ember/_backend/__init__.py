@@ -33,3 +33,20 @@ def device_of_array(arr):
     if isinstance(arr, cpu.xp.ndarray):
         return cpu.DEVICE
     return _cuda_backend().device_of(arr)
+
+
+def array_module(arr):
+    """The array module (numpy or cupy) of a backend array, for code that holds only arrays."""
+    if isinstance(arr, cpu.xp.ndarray):
+        return cpu.xp
+    return _cuda_backend().xp
+
+
+def checks_values(arr):
+    """Whether an op should validate data values of `arr` on the host (index bounds, targets).
+
+    Free for cpu arrays. On cuda it would cost a device-to-host copy and a stream sync per op,
+    so, as torch (whose CUDA kernels assert on the device, asynchronously), it is skipped unless
+    ``ember._backend.cuda.CHECK_VALUES`` (env ``EMBER_CUDA_CHECK_VALUES=1``) is set for debugging.
+    """
+    return isinstance(arr, cpu.xp.ndarray) or _cuda_backend().CHECK_VALUES

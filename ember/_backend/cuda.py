@@ -1,5 +1,7 @@
 """The CUDA backend: CuPy arrays. CuPy is imported only here, lazily."""
 
+import os
+
 import numpy as np
 
 from ember._device import device as _device
@@ -14,6 +16,11 @@ try:  # pragma: no cover - depends on the machine
 except Exception:  # ImportError, or CUDA driver errors when no GPU is present
     xp = None
     _AVAILABLE = False
+
+
+# validate index/target values on the host (a sync per op): off by default, as torch's CUDA
+# kernels check on the device; EMBER_CUDA_CHECK_VALUES=1 turns it on (see checks_values)
+CHECK_VALUES = os.environ.get("EMBER_CUDA_CHECK_VALUES", "0") == "1"
 
 
 def is_available():
@@ -46,7 +53,8 @@ def to_host(arr):
 
 def from_host(arr, device):
     with xp.cuda.Device(device.index or 0):
-        return xp.asarray(np.ascontiguousarray(arr))
+        # NB: not np.ascontiguousarray, which turns a 0-d array into shape (1,)
+        return xp.asarray(arr if arr.flags.c_contiguous else np.array(arr, order="C"))
 
 
 def synchronize():
