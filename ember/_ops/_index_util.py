@@ -3,6 +3,7 @@ flat positions, accumulation and corner padding."""
 
 import numpy as np
 
+from ember._backend import checks_values
 from ember._ops.shape import _contiguous_strides
 from ember.autograd.function import Function
 
@@ -16,8 +17,9 @@ def is_index_dtype(dt):
 
 def out_of_range(idx, low, high):
     """The first index value outside [low, high) (the smallest if any is too low, else the
-    largest), or None when all are inside."""
-    if not idx.size:
+    largest), or None when all are inside. Device arrays are not checked (no host sync per
+    op; see ember._backend.checks_values)."""
+    if not idx.size or not checks_values(idx):
         return None
     lo, hi = int(idx.min()), int(idx.max())
     if lo < low:
