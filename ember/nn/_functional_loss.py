@@ -8,6 +8,7 @@ import math
 import warnings
 
 import ember
+from ember._backend import checks_values
 from ember._ops import nn_ops as _nn
 from ember.autograd.grad_mode import no_grad
 from ember.nn.functional import _reduce
@@ -113,9 +114,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     t = target.reshape(-1).long()
     valid = t != ignore_index
     ts = ember.where(valid, t, 0)
-    bad = (ts < 0) | (ts >= c)
-    if bool(bad.any()):
-        raise IndexError(f"Target {int(t[bad.nonzero()[0, 0]])} is out of bounds.")
+    if checks_values(ts._data):  # cuda: no host sync per call (ember._backend.checks_values)
+        bad = (ts < 0) | (ts >= c)
+        if bool(bad.any()):
+            raise IndexError(f"Target {int(t[bad.nonzero()[0, 0]])} is out of bounds.")
     picked = logp.gather(1, ts.unsqueeze(1)).squeeze(1)
     w = weight.index_select(0, ts) if weight is not None else ember.ones_like(picked)
     w = w * valid.to(w.dtype)
