@@ -8,6 +8,7 @@ import math
 import warnings
 
 import ember
+from ember._backend import checks_values
 from ember._ops import misc as _misc
 from ember import _tensor
 from ember._ops import nn_ops as _nn
@@ -602,7 +603,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                 raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx = num + padding_idx
     _check_indices(input)
-    if input.numel():
+    if input.numel() and checks_values(input._data):  # cuda: no host sync (checks_values)
         lo, hi = int(input.min()), int(input.max())
         if lo < 0 or hi >= num:
             raise IndexError("index out of range in self")
@@ -713,13 +714,15 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         return ember.zeros(tuple(tensor.shape) + (num_classes,), dtype=ember.int64,
                            device=tensor.device)
-    lo, hi = int(tensor.min()), int(tensor.max())
-    if lo < 0:
-        raise RuntimeError("Class values must be non-negative.")
-    if num_classes == -1:
-        num_classes = hi + 1
-    elif hi >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
+    if num_classes == -1 or checks_values(tensor._data):
+        # num_classes=-1: the output shape depends on the data (a host sync on cuda, as torch)
+        lo, hi = int(tensor.min()), int(tensor.max())
+        if lo < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if num_classes == -1:
+            num_classes = hi + 1
+        elif hi >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
     out = ember.zeros(tuple(tensor.shape) + (num_classes,), dtype=ember.int64,
                       device=tensor.device)
     return out.scatter(-1, tensor.unsqueeze(-1), 1)
