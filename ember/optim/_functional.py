@@ -9,6 +9,8 @@ float32 results agree to rounding.
 
 import math
 
+from ember._backend import array_module
+
 __all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "radam",
            "asgd", "rprop", "sparse_adam"]
 
@@ -49,14 +51,7 @@ def _sub(a, b, out):
 
 
 def _xp(a):
-    mod = type(a).__module__
-    if mod.startswith("cupy"):
-        import cupy
-
-        return cupy
-    import numpy
-
-    return numpy
+    return array_module(a)
 
 
 def _addcmul_(v, a, b, value, tmp):
