@@ -19,6 +19,7 @@ from itertools import chain
 from ember import _dtype
 from ember import _tensor
 from ember._backend import backend_for
+from ember._device import CPU
 from ember.utils.hooks import RemovableHandle
 
 Tensor = _tensor.Tensor
@@ -79,9 +80,10 @@ def _scalar_np_dtype():
 
 
 def _scalar_state(value, device):
-    """A 0-dim tensor holding `value` (torch keeps step counters as tensors)."""
-    xp = backend_for(device).xp
-    return _tensor.make(xp.asarray(value, dtype=_scalar_np_dtype()), device)
+    """A 0-dim tensor holding `value` (torch keeps step counters as tensors). On the cpu, as
+    torch's non-capturable optimizers: reading it each step costs no device-to-host copy."""
+    xp = backend_for(CPU).xp
+    return _tensor.make(xp.asarray(value, dtype=_scalar_np_dtype()), CPU)
 
 
 def _zeros_like(p):
