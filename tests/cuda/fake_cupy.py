@@ -40,7 +40,7 @@ def reset_stats():
 def _where():
     for fr in reversed(traceback.extract_stack(limit=40)[:-3]):
         f = fr.filename.replace("\\", "/")
-        if "/ember/" in f and "/tests/" not in f:
+        if "/ember/" in f and "/tests/" not in f and "/ember/_backend/" not in f:
             return f"{f.split('/ember/', 1)[1]}:{fr.lineno} {fr.name}"
     return "?"
 
@@ -60,11 +60,30 @@ class _Device:
         return "<CUDA Device 0>"
 
 
-class _Ptr:
-    __slots__ = ("ptr",)
+class _Mem:
+    """The allocation a device array lives in (CuPy's BaseMemory): the owning NumPy array."""
 
-    def __init__(self, ptr):
-        self.ptr = ptr
+    def __init__(self, owner):
+        self.owner = owner
+        self.ptr = owner.__array_interface__["data"][0]
+        self.size = owner.nbytes
+
+
+class _Ptr:
+    """CuPy's MemoryPointer: an allocation and an address inside it."""
+
+    def __init__(self, mem, offset=0):
+        self.mem = mem
+        self.ptr = mem.ptr + offset
+
+    def __add__(self, offset):
+        return _Ptr(self.mem, self.ptr - self.mem.ptr + offset)
+
+
+def _owner(a):
+    while isinstance(a.base, _np.ndarray):
+        a = a.base
+    return a
 
 
 _DEVICE = _Device()
@@ -144,7 +163,12 @@ class ndarray:
     __hash__ = None
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
-        self._a = _np.ndarray(shape, dtype, order=order)
+        if memptr is None:
+            self._a = _np.ndarray(shape, dtype, order=order)
+        else:  # a view of existing device memory (cupy.ndarray(..., memptr=ptr))
+            buf = memptr.mem.owner.reshape(-1).view(_np.uint8)
+            self._a = _np.ndarray(shape, dtype, buffer=buf, offset=memptr.ptr - memptr.mem.ptr,
+                                  strides=strides, order=order)
         self._base = None
 
     # -- refusals (what CuPy refuses)
@@ -221,7 +245,8 @@ class ndarray:
     flags = property(lambda self: self._a.flags)
     base = property(lambda self: self._base)
     device = property(lambda self: _DEVICE)
-    data = property(lambda self: _Ptr(self._a.__array_interface__["data"][0]))
+    data = property(lambda self: _Ptr(_Mem(_owner(self._a)), self._a.__array_interface__[
+        "data"][0] - _owner(self._a).__array_interface__["data"][0]))
     T = property(lambda self: _wrap(self._a.T, _root(self)))
     mT = property(lambda self: _wrap(self._a.mT, _root(self)))
     real = property(lambda self: _wrap(self._a.real, _root(self)))
@@ -544,7 +569,7 @@ cuda = types.SimpleNamespace(
     Device=_CudaDevice, Event=_Event, Stream=_Stream, runtime=_Runtime,
     get_current_stream=lambda: _Stream.null,
     get_elapsed_time=lambda a, b: 0.0,
-    MemoryPointer=None,
+    MemoryPointer=_Ptr,
     nvtx=types.SimpleNamespace(RangePush=lambda msg: None, RangePop=lambda: None),
 )
 
