@@ -386,3 +386,15 @@ def test_fake_device_refuses_implicit_host_conversion(fake_device):
     fc.reset_stats()
     assert float(a[0, 1]) == 1.0 and fc.asnumpy(a).shape == (2, 3)
     assert fc.stats["d2h"] == 2
+
+
+def test_value_checks_on_request(fake_device, monkeypatch):
+    from ember._backend import cuda as cuda_backend
+
+    x = ember.zeros(2, 3, device="cuda")
+    t = ember.tensor([0, 5], device="cuda")
+    monkeypatch.setattr(cuda_backend, "CHECK_VALUES", True)  # EMBER_CUDA_CHECK_VALUES=1
+    with pytest.raises(IndexError, match="Target 5 is out of bounds"):
+        F.cross_entropy(x, t)
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        x.gather(1, ember.tensor([[5], [0]], device="cuda"))
