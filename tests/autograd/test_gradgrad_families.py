@@ -66,6 +66,9 @@ OPS = {
     "avg_pool2d": (lambda a: F.avg_pool2d(a, 2) ** 2, [(1, 2, 2, 2)]),
     "batch_norm": (lambda a, w, b: F.batch_norm(a, None, None, w, b, training=True),
                    [(4, 2), (2,), (2,)]),
+    "adaptive_max_pool1d": (lambda a: F.adaptive_max_pool1d(a, 2) ** 2, [(1, 2, 5)]),
+    "lstm_cell": (lambda x, h, c, wi, wh: ember._ops.rnn_ops.lstm_cell(
+        x, h, c, wi, wh, None, None)[0].tanh(), [(2, 3), (2, 2), (2, 2), (8, 3), (8, 2)]),
 }
 
 
@@ -85,18 +88,12 @@ def _inputs(specs, seed):
     return out
 
 
-# fused backwards that are first-order only today (marked once_differentiable in their op
-# files); torch differentiates them twice. Double backward must raise, never be silently zero.
-FIRST_ORDER_ONLY = {"avg_pool2d", "max_pool2d", "batch_norm", "cross_entropy", "layer_norm"}
-
-
+# The fused ops (pooling, norms, cross_entropy, recurrent cells) keep an array backward for
+# first order and differentiate twice under create_graph, as torch does; their second
+# derivatives are compared with torch's in tests/nn/test_double_backward.py.
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_gradgradcheck(name):
     fn, specs = OPS[name]
     inputs = _inputs(specs, 3)
     assert ember.autograd.gradcheck(fn, inputs, atol=1e-5, rtol=1e-4, fast_mode=True)
-    if name in FIRST_ORDER_ONLY:
-        with pytest.raises(RuntimeError, match="marked with @once_differentiable"):
-            ember.autograd.gradgradcheck(fn, inputs, atol=1e-5, rtol=1e-4, fast_mode=True)
-        return
     assert ember.autograd.gradgradcheck(fn, inputs, atol=1e-5, rtol=1e-4, fast_mode=True)
