@@ -18,6 +18,9 @@ from ember._ops.elementwise import call_binary
 from ember._ops.elementwise import float_input
 from ember._ops.elementwise import inplace_check
 from ember.autograd.function import Function
+from ember.autograd.function import Node
+from ember.autograd.function import _SavedTensor
+from ember.autograd.grad_mode import _GradState
 
 Tensor = _tensor.Tensor
 
@@ -103,6 +106,7 @@ def _unary(name, node, kernel, deriv=None, *, saves="x", floating=True, reject="
 
     op.__name__, op_.__name__ = name, name + "_"
     op.__doc__ = f"{name}, elementwise."
+    op.function = Op
     register(name, *aliases)(op)
     if inplace:
         register(name + "_", *(a + "_" for a in aliases), function=True)(op_)
@@ -116,6 +120,51 @@ def inplace_result(input, result, name):
         raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast "
                            f"shape {list(result.shape)}")
     return input.copy_(result)
+
+
+def inplace_of(op, name):
+    """The in-place form of a unary op Function (extra args plain values): the same kernel,
+    backward and node name, so y.exp_() shows ExpBackward0 as in torch (not CopyBackwards)
+    and differentiates twice. A saved input keeps a copy of its old value; a saved output is
+    the rewritten tensor itself."""
+
+    class Inplace(op):
+        node_name = op.node_name
+        _inplace = True
+
+        @staticmethod
+        def forward(ctx, x, *args):
+            xp = ctx.xp
+            out = xp.asarray(op.forward(ctx, x, *args))
+            inplace_check(x, _tensor.dtype_of(out), name)
+            saved = ctx._to_save if isinstance(ctx, Node) else None
+            if saved:
+                old = [k for k, s in enumerate(saved)
+                       if s is x or getattr(s, "base", None) is x]
+                ctx.old_input = old[0] if old else None
+                # the old value of x, kept before it is overwritten
+                saved = tuple(s.copy() if k in old else s for k, s in enumerate(saved))
+            xp.copyto(x, out, casting="unsafe")
+            if saved:
+                ctx._to_save = tuple(x if s is out else s for s in saved)
+            return x
+
+        @staticmethod
+        def backward(ctx, *grads):
+            k = getattr(ctx, "old_input", None)
+            fn, nr = ctx.next_functions[0]
+            if k is not None and _GradState.enabled and fn is not None and type(
+                    ctx._saved[k]) is _SavedTensor:
+                # create_graph: the saved old value continues x's history before the write
+                arr = ctx._saved[k].data
+                old = _tensor.make(arr, grads[0].device)
+                old._grad_fn, old._output_nr, old._requires_grad = fn, nr, True
+                ctx._saved[k] = _SavedTensor(old, arr, old._version, -1, old._device)
+                ctx.old_input = None
+            return op.backward(ctx, *grads)
+
+    Inplace.__name__ = Inplace.__qualname__ = op.__name__ + "Inplace"
+    return Inplace
 
 
 def _zeros(g, x, out):
@@ -193,9 +242,14 @@ def square(input, *, out=None):
     return Square.apply(input)
 
 
+_SquareInplace = inplace_of(Square, "square_")
+
+
 @register(function=True)
 def square_(input):
-    return inplace_result(input, square(input), "square_")
+    if input.dtype is _dtype.bool_:  # bool ** 2 is int64: torch's cast error
+        return inplace_result(input, square(input), "square_")
+    return _SquareInplace.apply(input)
 
 
 # ------------------------------------------------------------------------------ exp / log family
@@ -215,14 +269,24 @@ log1p = _unary("log1p", "Log1PBackward0", lambda xp, x: xp.log1p(x),
                lambda g, x, out: g / (x + 1))
 
 
+def _exp_log_inplace():
+    from ember._ops.elementwise import Exp
+    from ember._ops.elementwise import Log
+
+    return inplace_of(Exp, "exp_"), inplace_of(Log, "log_")
+
+
+_ExpInplace, _LogInplace = _exp_log_inplace()
+
+
 @register(function=True)
 def exp_(input):
-    return inplace_result(input, input.exp(), "exp_")
+    return _ExpInplace.apply(input)
 
 
 @register(function=True)
 def log_(input):
-    return inplace_result(input, input.log(), "log_")
+    return _LogInplace.apply(input)
 
 
 # ------------------------------------------------------------------------------ trigonometry
@@ -309,9 +373,15 @@ def round(input, *, decimals=None, out=None):  # noqa: A001
     return RoundDecimals.apply(input, decimals)
 
 
+_RoundInplace = inplace_of(_round0.function, "round_")
+_RoundDecimalsInplace = inplace_of(RoundDecimals, "round_")
+
+
 @register(function=True)
 def round_(input, *, decimals=None):
-    return inplace_result(input, round(input, decimals=decimals), "round_")
+    if decimals is None:
+        return _RoundInplace.apply(input)
+    return _RoundDecimalsInplace.apply(input, decimals)
 
 
 # ------------------------------------------------------------------------------ special functions
@@ -423,9 +493,12 @@ def logit(input, eps=None, *, out=None):
     return Logit.apply(input, eps)
 
 
+_LogitInplace = inplace_of(Logit, "logit_")
+
+
 @register(function=True)
 def logit_(input, eps=None):
-    return inplace_result(input, logit(input, eps), "logit_")
+    return _LogitInplace.apply(input, eps)
 
 
 # ------------------------------------------------------------------------------ misc unary
@@ -471,9 +544,12 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     return NanToNum.apply(input, nan, posinf, neginf)
 
 
+_NanToNumInplace = inplace_of(NanToNum, "nan_to_num_")
+
+
 @register(function=True)
 def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):
-    return inplace_result(input, nan_to_num(input, nan, posinf, neginf), "nan_to_num_")
+    return _NanToNumInplace.apply(input, nan, posinf, neginf)
 
 
 # ------------------------------------------------------------------------------ clamp
@@ -640,14 +716,22 @@ def clamp_(input, min=None, max=None):  # noqa: A002
     return ClampInplace.apply(input, min, max)
 
 
+_ClampMinInplace = inplace_of(ClampMinScalar, "clamp_min_")
+_ClampMaxInplace = inplace_of(ClampMaxScalar, "clamp_max_")
+
+
 @register(function=True)
 def clamp_min_(input, min):  # noqa: A002
-    return inplace_result(input, clamp_min(input, min), "clamp_min_")
+    if isinstance(min, Tensor) or input.dtype is _dtype.bool_:
+        return inplace_result(input, clamp_min(input, min), "clamp_min_")
+    return _ClampMinInplace.apply(input, min, None)
 
 
 @register(function=True)
 def clamp_max_(input, max):  # noqa: A002
-    return inplace_result(input, clamp_max(input, max), "clamp_max_")
+    if isinstance(max, Tensor) or input.dtype is _dtype.bool_:
+        return inplace_result(input, clamp_max(input, max), "clamp_max_")
+    return _ClampMaxInplace.apply(input, None, max)
 
 
 # ------------------------------------------------------------------------------ binary helper

@@ -167,3 +167,41 @@ def test_gradgradcheck(name):
               for a in _arrays(specs, 5)]
     assert gradcheck(lambda *xs: fn(ember, *xs), inputs, atol=1e-6, rtol=1e-4,
                      second_order=True)
+
+
+_INPLACE = [("exp_", ()), ("log_", ()), ("square_", ()), ("logit_", ()), ("nan_to_num_", ()),
+            ("clamp_min_", (0.5,)), ("clamp_max_", (0.5,)), ("round_", ()),
+            ("round_", (1,))]
+
+
+@pytest.mark.parametrize("name,args", _INPLACE)
+def test_inplace_unary_node_and_second_derivative(name, args):
+    """y.exp_() on a non-leaf is ExpBackward0 (not CopyBackwards) and differentiates twice."""
+    res = []
+    for lib in (torch, ember):
+        x = lib.tensor([0.2, 0.5, 0.9], dtype=lib.float64, requires_grad=True)
+        z = x * 0.8
+        if name == "round_" and args:
+            z.round_(decimals=args[0])
+        else:
+            getattr(z, name)(*args)
+        (g1,) = lib.autograd.grad((z * z * x).sum(), x, create_graph=True)
+        (g2,) = lib.autograd.grad(g1.sum(), x)
+        res.append((type(z.grad_fn).__name__, type(z.grad_fn.next_functions[0][0]).__name__,
+                    z.detach().numpy(), g1.detach().numpy(), g2.numpy()))
+    (tn, tnext, *tv), (en, enext, *ev) = res
+    assert (en, enext) == (tn, tnext)
+    for e, t in zip(ev, tv):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-12)
+
+
+def test_inplace_unary_refusals():
+    with pytest.raises(RuntimeError, match="result type Float can't be cast"):
+        ember.tensor([1, 2]).exp_()
+    leaf = ember.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        leaf.exp_()
+    base = ember.ones(4, dtype=ember.float64, requires_grad=True) * 1
+    v = base[1:3]
+    v.log_()
+    assert type(base.grad_fn).__name__ == "CopySlices"
