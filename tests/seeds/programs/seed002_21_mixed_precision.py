@@ -42,3 +42,4 @@ for data, target in train_loader:
     losses.append(loss.item())  # [seed-test]
 
 print("steps:", len(losses), "dtype:", output.dtype, "scaler enabled:", scaler.is_enabled())  # [seed-test]
+print("losses:", [round(v, 4) for v in losses])  # [seed-test]
