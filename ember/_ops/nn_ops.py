@@ -12,6 +12,7 @@ import math
 from ember import _dtype
 from ember._backend import checks_values
 from ember import _tensor
+from ember._ops import _blas
 from ember._ops._util import wrap_dim
 from ember.autograd.function import Function
 
@@ -47,7 +48,7 @@ class Linear(Function):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               w if ctx.needs_input_grad[0] else None)
         ctx.w2d = w.ndim == 2
-        out = x @ w.T
+        out = _blas.matmul(ctx.xp, x, w.T) if ctx.w2d else x @ w
         if b is not None:
             out += b
         return out
