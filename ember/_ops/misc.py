@@ -11,6 +11,7 @@ from ember._ops._registry import register
 from ember._ops._util import wrap_dim
 from ember.autograd.function import Function
 from ember.autograd.function import once_differentiable
+from ember.autograd.grad_mode import _GradState
 
 Tensor = _tensor.Tensor
 
@@ -114,6 +115,7 @@ class Cdist(Function):
     @staticmethod
     def forward(ctx, x1, x2, p):
         xp = ctx.xp
+        x1_in, x2_in = x1, x2
         rt = _dtype.result_type(x1, x2)
         x1 = x1.astype(rt.np_dtype, copy=False)
         x2 = x2.astype(rt.np_dtype, copy=False)
@@ -142,15 +144,27 @@ class Cdist(Function):
                 out = d.max(-1) if d.shape[-1] else d.sum(-1)
             else:
                 out = (d ** p).sum(-1) ** (1.0 / p)
-        ctx.save_for_backward(x1, x2, out)
-        return out.astype(rt.np_dtype, copy=False)
+        out = out.astype(rt.np_dtype, copy=False)
+        ctx.save_for_backward(x1_in, x2_in, out)  # the inputs themselves: double backward
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        if _GradState.enabled:  # create_graph: the same formulas with ember ops
+            x1, x2, out = ctx.saved_tensors
+            return _cdist_grad(x1, x2, out, g, ctx.p) + (None,)
+        return Cdist._backward_arrays(ctx, g)
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, g):
+    def _backward_arrays(ctx, g):
         x1, x2, out = ctx.saved_tensors
-        a, b, dist, gy = x1._data, x2._data, out._data, g._data
         xp = ctx.xp
+        rt = out._data.dtype
+        dist, gy = out._data, g._data
+        bs = dist.shape[:-2]
+        a = xp.broadcast_to(x1._data.astype(rt, copy=False), bs + tuple(x1.shape[-2:]))
+        b = xp.broadcast_to(x2._data.astype(rt, copy=False), bs + tuple(x2.shape[-2:]))
         p = ctx.p
         with xp.errstate(all="ignore"):
             if p == 0:
@@ -173,6 +187,38 @@ class Cdist(Function):
                 t = xp.where(dist[..., None] == 0, 0, t)
             t = t * gy[..., None]
             return t.sum(-2), -t.sum(-3), None
+
+
+def _cdist_grad(x1, x2, dist, g, p):
+    """Cdist's backward with ember ops (differentiable: double backward), from the inputs and
+    the saved output (re-attached to its node, so second derivatives flow through it too)."""
+    rt = dist.dtype
+    x1, x2 = x1.to(rt), x2.to(rt)
+    if p == 0:
+        return (x1 * 0).expand(*dist.shape[:-1], x1.shape[-1]), \
+            (x2 * 0).expand(*dist.shape[:-2], dist.shape[-1], x2.shape[-1])
+    zero = _const(dist._data == 0, dist)
+    if p == 2:
+        safe = _where(zero, dist * 0 + 1, dist)
+        w = _where(zero, g * 0, g / safe)
+        g1 = x1 * w.sum(-1, keepdim=True) - w @ x2
+        g2 = x2 * w.sum(-2).unsqueeze(-1) - w.transpose(-1, -2) @ x1
+        return g1, g2
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    da = diff._data
+    s = diff.sign()  # zero derivative, but in the graph (as torch's: grads require grad)
+    if p == 1:
+        t = s * g.unsqueeze(-1)
+    elif p == math.inf:  # the coordinates attaining the max
+        t = s * _const((abs(da) == dist._data[..., None]).astype(da.dtype), diff)
+        t = t * g.unsqueeze(-1)
+    else:
+        z = zero.unsqueeze(-1)
+        d = dist.unsqueeze(-1)
+        safe = _where(z, d * 0 + 1, d)
+        t = s * (diff * s) ** (p - 1) / safe ** (p - 1)
+        t = _where(z, t * 0, t) * g.unsqueeze(-1)
+    return t.sum(-2), -t.sum(-3)
 
 
 @register(method=False)

