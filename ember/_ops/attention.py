@@ -13,6 +13,7 @@ from ember._ops import creation
 from ember._ops import joining
 from ember.autograd.function import Function
 from ember.autograd.function import once_differentiable
+from ember.autograd.grad_mode import _GradState
 
 Tensor = _tensor.Tensor
 
@@ -36,13 +37,19 @@ class Attention(Function):
         pd = probs * (keep / (1.0 - p)).astype(q.dtype) if keep is not None else probs
         out = xp.matmul(pd, v)
         ctx.scale, ctx.p = scale, p
-        ctx.save_for_backward(q, k, v, probs, keep)
+        ctx.save_for_backward(q, k, v, probs, keep, mask)
         return out, pd
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, g, gp):
-        q, k, v, probs, keep = (None if t is None else t._data for t in ctx.saved_tensors)
+        if _GradState.enabled:  # create_graph: the same adjoint with ember ops
+            return _attention_grad(ctx, g, gp)
+        return Attention._backward_arrays(ctx, g, gp)
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx, g, gp):
+        q, k, v, probs, keep, _ = (None if t is None else t._data for t in ctx.saved_tensors)
         xp = ctx.xp
         scale, p = ctx.scale, ctx.p
         pd = probs * (keep / (1.0 - p)).astype(q.dtype) if keep is not None else probs
@@ -57,6 +64,33 @@ class Attention(Function):
         gv = None if g is None else xp.matmul(xp.swapaxes(pd, -1, -2), g._data)
         gmask = ds / scale if ctx.needs_input_grad[3] else None
         return gq, gk, gv, gmask, None, None, None
+
+
+def _attention_grad(ctx, g, gp):
+    """Attention's backward with ember ops (differentiable: double backward). The
+    probabilities are recomputed from q, k and the mask so that they carry a graph."""
+    q, k, v, _, keep, mask = ctx.saved_tensors
+    scale, p = ctx.scale, ctx.p
+    s = (q @ k.transpose(-1, -2)) * scale
+    if mask is not None:
+        s = s + mask
+    probs = s.softmax(-1)
+    kd = keep * (1.0 / (1.0 - p)) if keep is not None else None
+    gdrop = None if g is None else g @ v.transpose(-1, -2)
+    if gp is not None:
+        gdrop = gp if gdrop is None else gdrop + gp
+    if gdrop is None:
+        return (None,) * 7
+    gprob = gdrop * kd if kd is not None else gdrop
+    ds = (probs * (gprob - (gprob * probs).sum(-1, keepdim=True))).nan_to_num()
+    gq = (ds @ k) * scale
+    gk = (ds.transpose(-1, -2) @ q) * scale
+    gv = None
+    if g is not None:
+        pd = probs * kd if kd is not None else probs
+        gv = pd.transpose(-1, -2) @ g
+    gmask = ds if ctx.needs_input_grad[3] else None
+    return gq, gk, gv, gmask, None, None, None
 
 
 class _quiet:

@@ -66,6 +66,60 @@ for _p in (1, 2, 3, 1.5, math.inf):
     OPS[f"cdist_p{_p}_batched"] = (_cdist(_p), [(2, 1, 4, 3), (3, 5, 3)])
 
 
+# ------------------------------------------------------------------------------ attention
+
+def _math_sdpa(L, *args, **kw):
+    """torch's math SDPA kernel: its CPU flash kernel is first-order only."""
+    from torch.nn.attention import SDPBackend
+    from torch.nn.attention import sdpa_kernel
+
+    with sdpa_kernel(SDPBackend.MATH):
+        return torch.nn.functional.scaled_dot_product_attention(*args, **kw)
+
+
+def _sdpa(mask=None, **kw):
+    def fn(L, q, k, v, *m):
+        am = m[0] if m else (None if mask is None else L.tensor(mask))
+        if L is torch:
+            return _math_sdpa(L, q, k, v, attn_mask=am, **kw)
+        return ember.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=am, **kw)
+    return fn
+
+
+_QKV = [(2, 2, 4, 3), (2, 2, 5, 3), (2, 2, 5, 3)]
+_BOOL_MASK = (np.arange(20).reshape(4, 5) % 3 != 1)
+OPS["sdpa"] = (_sdpa(), _QKV)
+OPS["sdpa_scale"] = (_sdpa(scale=0.7), _QKV)
+OPS["sdpa_causal"] = (_sdpa(is_causal=True), [(2, 4, 3), (2, 4, 3), (2, 4, 3)])
+OPS["sdpa_bool_mask"] = (_sdpa(_BOOL_MASK), _QKV)
+OPS["sdpa_float_mask_grad"] = (_sdpa(), _QKV + [(4, 5)])
+
+
+def _mha(need_weights, average=True, kpm=False):
+    def fn(L, query, key, value, w_in, b_in, w_out, b_out):
+        f = L.nn.functional.multi_head_attention_forward
+        mask = L.tensor([[False, False, True, False, False]] * 2) if kpm else None
+        args = (query, key, value, 4, 2, w_in, b_in, None, None, False, 0.0, w_out, b_out)
+        kw = dict(need_weights=need_weights, average_attn_weights=average,
+                  key_padding_mask=mask)
+        if L is torch:
+            from torch.nn.attention import SDPBackend
+            from torch.nn.attention import sdpa_kernel
+
+            with sdpa_kernel(SDPBackend.MATH):
+                out, w = f(*args, **kw)
+        else:
+            out, w = f(*args, **kw)
+        return (out, w) if need_weights else out
+    return fn
+
+
+_MHA = [(3, 2, 4), (5, 2, 4), (5, 2, 4), (12, 4), (12,), (4, 4), (4,)]
+OPS["mha_weights"] = (_mha(True), _MHA)
+OPS["mha_weights_per_head_kpm"] = (_mha(True, False, True), _MHA)
+OPS["mha_no_weights"] = (_mha(False), _MHA)
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_second_derivative_matches_torch(name):
     fn, specs = OPS[name]
