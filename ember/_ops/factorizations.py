@@ -28,6 +28,7 @@ from ember._ops._linalg_util import _xp
 from ember._ops._registry import register
 from ember._ops._util import broadcast_shapes
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import _GradState
 
 Tensor = _tensor.Tensor
 
@@ -411,14 +412,16 @@ class Svdvals(Function):
         xp = ctx.xp
         if ctx.needs_input_grad[0]:
             u, s, vh = xp.linalg.svd(a, full_matrices=False)
-            ctx.save_for_backward(u, vh)
+            ctx.save_for_backward(u, vh, a)
         else:
             s = xp.linalg.svd(a, compute_uv=False)
         return s.astype(a.real.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, gs):
-        u, vh = ctx.saved_tensors
+        u, vh, a = ctx.saved_tensors
+        if _GradState.enabled:  # create_graph: U, Vh as outputs of a differentiable svd
+            u, _, vh = Svd.apply(a, False)
         return (u * gs.unsqueeze(-2).to(u.dtype)) @ vh
 
 
@@ -506,14 +509,17 @@ class Eigvalsh(Function):
         xp = ctx.xp
         if ctx.needs_input_grad[0]:
             w, v = xp.linalg.eigh(a, UPLO=uplo)
-            ctx.save_for_backward(v)
+            ctx.uplo = uplo
+            ctx.save_for_backward(v, a)
         else:
             w = xp.linalg.eigvalsh(a, UPLO=uplo)
         return w.astype(a.real.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, gw):
-        (v,) = ctx.saved_tensors
+        v, a = ctx.saved_tensors
+        if _GradState.enabled:  # create_graph: V as an output of a differentiable eigh
+            _, v = Eigh.apply(a, ctx.uplo)
         return (v * gw.unsqueeze(-2).to(v.dtype)) @ _mh(v), None
 
 

@@ -120,6 +120,28 @@ OPS["mha_weights_per_head_kpm"] = (_mha(True, False, True), _MHA)
 OPS["mha_no_weights"] = (_mha(False), _MHA)
 
 
+# ------------------------------------------------------------------------------ singular values
+
+def _la(name, *args, **kw):
+    return lambda L, a: getattr(L.linalg, name)(a, *args, **kw)
+
+
+def _sym(name, *args):
+    return lambda L, a: getattr(L.linalg, name)(a + a.transpose(-1, -2), *args)
+
+
+OPS["svdvals"] = (_la("svdvals"), [(4, 3)])
+OPS["svdvals_wide_batched"] = (_la("svdvals"), [(2, 3, 5)])
+OPS["matrix_norm_nuc"] = (_la("matrix_norm", "nuc"), [(4, 3)])
+OPS["matrix_norm_nuc_dims_keepdim"] = (_la("matrix_norm", "nuc", (0, 2), True), [(3, 2, 4)])
+OPS["matrix_norm_2"] = (_la("matrix_norm", 2), [(3, 4)])
+OPS["matrix_norm_-2"] = (_la("matrix_norm", -2), [(2, 4, 3)])
+OPS["norm_nuc"] = (lambda L, a: L.norm(a, p="nuc"), [(3, 3)])
+OPS["svd_s_only"] = (lambda L, a: L.linalg.svd(a, full_matrices=False)[1], [(4, 3)])
+OPS["eigvalsh"] = (_sym("eigvalsh"), [(4, 4)])
+OPS["eigvalsh_upper_batched"] = (_sym("eigvalsh", "U"), [(2, 3, 3)])
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_second_derivative_matches_torch(name):
     fn, specs = OPS[name]
