@@ -13,7 +13,6 @@ from ember._ops._registry import register
 from ember._ops._util import wrap_dim
 from ember._ops._util import wrap_dims
 from ember.autograd.function import Function
-from ember.autograd.function import once_differentiable
 from ember.autograd.function import xp_for
 from ember.autograd.grad_mode import _GradState
 
@@ -951,24 +950,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     return VectorNorm.apply(x, float(ord) if not isinstance(ord, int) else ord, dims, keepdim)
 
 
-class SvdVals(Function):
-    node_name = "LinalgSvdBackward0"
-    _array_io = True
-
-    @staticmethod
-    def forward(ctx, a):
-        xp = ctx.xp
-        u, s, vh = xp.linalg.svd(a, full_matrices=False)
-        ctx.save_for_backward(u, vh)
-        return s
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, gs):
-        u, vh = ctx.saved_tensors
-        return (u * gs.unsqueeze(-2)) @ vh
-
-
 def _matrix_dims(A, dim, name):
     if A.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
@@ -993,7 +974,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
         rest = [i for i in range(A.ndim) if i not in (d0, d1)]
-        s = SvdVals.apply(A.permute(*rest, d0, d1))
+        from ember._ops.factorizations import Svdvals  # twice differentiable (create_graph)
+
+        s = Svdvals.apply(A.permute(*rest, d0, d1))
         if ord == "nuc":
             r = s.sum(-1)
         else:
