@@ -142,6 +142,27 @@ OPS["eigvalsh"] = (_sym("eigvalsh"), [(4, 4)])
 OPS["eigvalsh_upper_batched"] = (_sym("eigvalsh", "U"), [(2, 3, 3)])
 
 
+# ------------------------------------------------------------------------------ grid_sample
+
+def _grid(mode, pad, ac, square=False):
+    def fn(L, x, grid):
+        out = L.nn.functional.grid_sample(x, grid, mode=mode, padding_mode=pad,
+                                          align_corners=ac)
+        return out * out if square else out
+    return fn
+
+
+for _mode in ("bilinear", "nearest"):
+    for _pad in ("zeros", "border", "reflection"):
+        for _ac in (False, True):
+            OPS[f"grid_sample_{_mode}_{_pad}_{_ac}"] = (
+                _grid(_mode, _pad, _ac), [(2, 3, 4, 5), ("grid", (2, 3, 3, 2))])
+OPS["grid_sample_bilinear_squared"] = (_grid("bilinear", "zeros", False, True),
+                                       [(2, 3, 4, 5), ("grid", (2, 3, 3, 2))])
+OPS["grid_sample_nearest_squared"] = (_grid("nearest", "border", False, True),
+                                      [(1, 2, 4, 5), ("grid", (1, 3, 3, 2))])
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_second_derivative_matches_torch(name):
     fn, specs = OPS[name]
