@@ -60,8 +60,9 @@ class VecNorm(Function):
         else:
             out = (ax ** p).sum(axis=dims, keepdims=True) ** (1.0 / p)
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        ctx.save_for_backward(x, out)
-        return out if keepdim else out.squeeze(axis=dims)
+        out = out if keepdim else out.squeeze(axis=dims)
+        ctx.save_for_backward(x, out)  # the output itself: double backward flows through it
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -70,6 +71,7 @@ class VecNorm(Function):
         if not ctx.keepdim:
             for d in sorted(ctx.dims):
                 g = g.unsqueeze(d)
+                n = n.unsqueeze(d)
         if p == 0:
             return g * 0 * x, None, None, None
         ax = _abs(x)
