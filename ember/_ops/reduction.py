@@ -110,7 +110,10 @@ def _empty_dim_check(x_shape, dims, name):
 
 
 def _sgn(x):
-    """sign(x) as a constant tensor of x's dtype (real inputs)."""
+    """sign(x) as a constant tensor of x's dtype (real inputs); under create_graph the sgn op
+    (zero derivative, but in the graph: first gradients require grad, as torch's do)."""
+    if _GradState.enabled and x.requires_grad:
+        return x.sgn()
     xp = xp_for(x._device)
     return _const(xp.sign(x._data), x)
 

@@ -27,8 +27,15 @@ def _second(lib, fn, arrays, seed):
     vs = [lib.tensor(rng.standard_normal(a.shape)) for a in arrays]
     s2 = sum((g * v).sum() for g, v in zip(g1, vs) if g is not None)
     g2 = lib.autograd.grad(s2, xs, allow_unused=True)
-    return ([None if g is None else g.detach().numpy() for g in g1],
-            [None if g is None else np.asarray(g.detach().numpy()) for g in g2])
+    return ([None if g is None else _np_of(g) for g in g1],
+            [None if g is None else _np_of(g) for g in g2])
+
+
+def _np_of(g):
+    g = g.detach()
+    if isinstance(g, torch.Tensor) and g._is_zerotensor():  # torch's known-zero gradients
+        return np.zeros(tuple(g.shape))
+    return np.asarray(g.numpy())
 
 
 def _arrays(specs, seed):
@@ -161,6 +168,41 @@ OPS["grid_sample_bilinear_squared"] = (_grid("bilinear", "zeros", False, True),
                                        [(2, 3, 4, 5), ("grid", (2, 3, 3, 2))])
 OPS["grid_sample_nearest_squared"] = (_grid("nearest", "border", False, True),
                                       [(1, 2, 4, 5), ("grid", (1, 3, 3, 2))])
+
+
+# ------------------------------------------------------------------------------ norms, distances
+
+_F = (lambda L: L.nn.functional)
+OPS["pairwise_distance"] = (lambda L, a, b: _F(L).pairwise_distance(a, b), [(3, 4), (3, 4)])
+OPS["pairwise_distance_p3_keepdim"] = (
+    lambda L, a, b: _F(L).pairwise_distance(a, b, p=3, keepdim=True), [(3, 4), (3, 4)])
+OPS["triplet_margin_swap"] = (lambda L, a, b, c: _F(L).triplet_margin_loss(
+    a, b, c, margin=3.0, p=3, swap=True), [(3, 4), (3, 4), (3, 4)])
+OPS["vector_norm_1"] = (lambda L, a: L.linalg.vector_norm(a, 1, 1), [(3, 4)])
+OPS["vector_norm_inf"] = (lambda L, a: L.linalg.vector_norm(a, math.inf, 1), [(3, 4)])
+OPS["matrix_norm_1"] = (_la("matrix_norm", 1), [(3, 4)])
+
+
+# ------------------------------------------------------------------------------ modules
+
+def _module(kind):
+    def fn(L, x):
+        L.manual_seed(0)
+        if kind == "mha":
+            return L.nn.MultiheadAttention(4, 2).double()(x, x, x)[0]
+        m = L.nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0).double()
+        if L is torch:
+            from torch.nn.attention import SDPBackend
+            from torch.nn.attention import sdpa_kernel
+
+            with sdpa_kernel(SDPBackend.MATH):
+                return m(x)
+        return m(x)
+    return fn
+
+
+OPS["multihead_attention_module"] = (_module("mha"), [(3, 2, 4)])
+OPS["transformer_encoder_layer"] = (_module("encoder"), [(3, 2, 4)])
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
