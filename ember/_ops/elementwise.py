@@ -9,6 +9,7 @@ import contextlib
 
 from ember import _dtype
 from ember import _tensor
+from ember._ops import _parallel
 from ember._ops._registry import register
 from ember._ops._util import broadcast_error
 from ember.autograd.function import Function
@@ -41,9 +42,17 @@ def _wrap_int(xp, x, npdt):
     return x
 
 
+_nd = _parallel._nd
+_PAR_MIN = _parallel.MIN_SIZE
+
+
 def call_binary(fn, a, b, **kw):
-    """Run a NumPy binary function, turning a broadcast failure into torch's RuntimeError."""
+    """Run a NumPy binary function, turning a broadcast failure into torch's RuntimeError.
+    Big contiguous NumPy operands are split over threads (ember/_ops/_parallel.py)."""
     try:
+        if not kw and ((type(a) is _nd and a.size >= _PAR_MIN)
+                       or (type(b) is _nd and b.size >= _PAR_MIN)):
+            return _parallel.ufunc(fn, a, b)
         return fn(a, b, **kw)
     except ValueError:
         raise broadcast_error(getattr(a, "shape", ()), getattr(b, "shape", ())) from None
@@ -70,6 +79,13 @@ def _check_inplace_shape(target, other, name):
     if out != target.shape:
         raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the broadcast "
                            f"shape {list(out)}")
+
+
+def unary(fn, x):
+    """fn(x) for a unary ufunc; big contiguous NumPy arrays are split over threads."""
+    if type(x) is _nd and x.size >= _PAR_MIN:
+        return _parallel.ufunc(fn, x)
+    return fn(x)
 
 
 def _tensor_arg(x, name="input"):
@@ -432,7 +448,7 @@ class Neg(Function):
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or "
                                "`logical_not()` operator instead.")
-        return ctx.xp.negative(x)
+        return unary(ctx.xp.negative, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -609,7 +625,7 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, x):
         with _quiet(ctx.xp):
-            out = ctx.xp.exp(float_input(ctx.xp, x))
+            out = unary(ctx.xp.exp, float_input(ctx.xp, x))
         ctx.save_for_backward(out)
         return out
 
@@ -634,7 +650,7 @@ class Log(Function):
         x = float_input(ctx.xp, x)
         ctx.save_for_backward(x)
         with _quiet(ctx.xp):
-            return ctx.xp.log(x)
+            return unary(ctx.xp.log, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -656,7 +672,7 @@ class Relu(Function):
     def forward(ctx, x):
         if x.dtype.kind == "b":
             raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
-        out = ctx.xp.maximum(x, 0)
+        out = call_binary(ctx.xp.maximum, x, 0)
         if out.dtype != x.dtype:
             out = out.astype(x.dtype)
         ctx.save_for_backward(out)

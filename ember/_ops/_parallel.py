@@ -1,0 +1,112 @@
+"""Intra-op parallelism for big NumPy ufunc calls (CPU only).
+
+NumPy runs a ufunc on one thread but releases the GIL inside the loop, so a call over a large
+contiguous array can be split into one contiguous chunk per core, each computed by a persistent
+worker thread into its slice of one preallocated output (torch's parallel_for over the same
+grain). Small calls, non-contiguous or broadcasting operands, subclasses (the fake CuPy device)
+and anything but NumPy arrays take the plain call. The thread count is ember.get_num_threads().
+
+Used by the elementwise ops through ``call_binary`` / ``unary`` (ember/_ops/elementwise.py) and
+by the batched GEMM in ``_blas.matmul`` (``run``).
+"""
+
+import os
+import threading
+
+import numpy as np
+
+# elements below which a ufunc call stays on the calling thread (~0.3 ms of one core: a thread
+# hand-off costs ~20-50 us)
+MIN_SIZE = 1 << 19
+_ALIGN = 4096  # chunk boundaries, in elements (whole cache lines / pages)
+
+_nd = np.ndarray
+_pool = None
+_lock = threading.Lock()
+_CPUS = os.cpu_count() or 1
+# NumPy's default error state, which the pool's threads run under
+_DEFAULT_ERR = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+
+
+def num_threads():
+    from ember._ops import _blas
+
+    return _blas._threads or _CPUS
+
+
+def _get_pool():
+    global _pool
+    if _pool is None:
+        with _lock:
+            if _pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                _pool = ThreadPoolExecutor(max(_CPUS - 1, 1), thread_name_prefix="ember-intraop")
+    return _pool
+
+
+def run(tasks):
+    """Run zero-argument callables, the first on this thread and the rest on the pool; return
+    their results in order (the first exception is raised after all have finished)."""
+    if len(tasks) == 1:
+        return [tasks[0]()]
+    pool = _get_pool()
+    futures = [pool.submit(t) for t in tasks[1:]]
+    try:
+        first = tasks[0]()
+    finally:
+        rest = [f.result() for f in futures] if futures else []
+    return [first] + rest
+
+
+def _chunk(fn, args, out, start, stop, err):
+    def task():
+        sl = slice(start, stop)
+        parts = [x[sl] if type(x) is _nd else x for x in args]
+        if err is None:
+            fn(*parts, out=out[sl])
+        else:
+            with np.errstate(**err):
+                fn(*parts, out=out[sl])
+
+    return task
+
+
+def ufunc(fn, *args):
+    """``fn(*args)`` for a NumPy ufunc, split over threads when the array operands are big,
+    C-contiguous and of one shape (Python scalars allowed); otherwise the plain call."""
+    shape = None
+    size = 0
+    for x in args:
+        if type(x) is _nd:
+            if shape is None:
+                shape, size = x.shape, x.size
+            elif x.shape != shape:
+                return fn(*args)
+            if not x.flags.c_contiguous:
+                return fn(*args)
+        elif isinstance(x, np.generic) or not isinstance(x, (int, float, complex)):
+            return fn(*args)
+    if size < MIN_SIZE or fn.nout != 1:
+        return fn(*args)
+    n = num_threads()
+    if n <= 1:
+        return fn(*args)
+    n = min(n, size // (MIN_SIZE // 2))
+    if n <= 1:
+        return fn(*args)
+    # the result dtype, from a one-element call (NEP 50 scalar rules included)
+    with np.errstate(all="ignore"):
+        probe = fn(*[x.reshape(-1)[:1] if type(x) is _nd else x for x in args])
+    out = np.empty(shape, probe.dtype)
+    flat_args = [x.reshape(-1) if type(x) is _nd else x for x in args]
+    flat_out = out.reshape(-1)
+    err = np.geterr()
+    err = None if err == _DEFAULT_ERR else err
+    step = -(-size // n)
+    step = -(-step // _ALIGN) * _ALIGN
+    tasks = [_chunk(fn, flat_args, flat_out, s, min(s + step, size), err)
+             for s in range(0, size, step)]
+    run(tasks)
+    return out
+
