@@ -168,7 +168,14 @@ class RNNBase(Module):
             outs_dirs = []
             for d in range(nd):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
-                xw = layer_in @ w_ih.t()  # one GEMM for every step of the layer
+                if batch_sizes is None:
+                    # one 2-D GEMM for every step of the layer (and one for its weight gradient;
+                    # a 3-D @ 2-D product's backward is a batched product summed over steps)
+                    steps_, batch_ = layer_in.shape[0], layer_in.shape[1]
+                    xw = (layer_in.reshape(steps_ * batch_, -1) @ w_ih.t()).reshape(
+                        steps_, batch_, -1)
+                else:
+                    xw = layer_in @ w_ih.t()  # one GEMM for every step of the layer
                 if b_ih is not None:
                     xw = xw + (b_ih if mode == "GRU" else b_ih + b_hh)
                 if batch_sizes is None:
@@ -176,6 +183,13 @@ class RNNBase(Module):
                 else:
                     steps_xw = [xw[offsets[t]:offsets[t + 1]] for t in range(len(bs))]
                 k = layer * nd + d
+                if mode == "LSTM" and batch_sizes is None and w_hr is None:
+                    # padded input: the whole layer-direction is one fused node
+                    out_d, h, c = rnn_ops.LSTMLayer.apply(xw, h0[k], c0[k], w_hh, d == 1)
+                    hn.append(h)
+                    cn.append(c)
+                    outs_dirs.append(out_d)
+                    continue
                 outs, h, c = rnn_ops.run_direction(
                     mode, steps_xw, bs, h0[k], None if c0 is None else c0[k],
                     (w_ih, w_hh, b_ih, b_hh, w_hr), reverse=d == 1, relu=relu)
