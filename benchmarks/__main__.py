@@ -19,7 +19,15 @@ def _time(fn, inner):
     return (time.perf_counter() - start) / inner
 
 
-def run_workload(name, rounds, ember, torch):
+# seconds to sleep before each timed block: both frameworks' BLAS/OpenMP worker threads busy-wait
+# for a while after a parallel region (OpenBLAS ~0.1 s by default). Interleaved without a pause,
+# the framework timed second ran with one core taken by the other's spinning threads (torch's
+# conv2d_fwd_bwd: 47 ms alone, 83 ms right after ember's multi-threaded GEMMs).
+SETTLE_S = 0.2
+
+
+def run_workload(name, rounds, ember, torch, settle=None):
+    settle = SETTLE_S if settle is None else settle
     build, inner = WORKLOADS[name]
     fns = {"ember": build(ember), "torch": build(torch)}
     for fn in fns.values():  # warm up (allocations, lazy state)
@@ -28,6 +36,8 @@ def run_workload(name, rounds, ember, torch):
     for r in range(rounds):
         order = ("ember", "torch") if r % 2 == 0 else ("torch", "ember")
         for fw in order:
+            if settle:
+                time.sleep(settle)
             times[fw].append(_time(fns[fw], inner))
     med = {fw: statistics.median(ts) for fw, ts in times.items()}
     return {"ember_s": med["ember"], "torch_s": med["torch"],
@@ -62,6 +72,8 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="comma-separated workload names")
     parser.add_argument("--json", default="", help="write the results to this JSON file")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--settle", type=float, default=SETTLE_S,
+                        help="seconds of sleep before each timed block (idle worker threads)")
     args = parser.parse_args(argv)
 
     import warnings
@@ -82,7 +94,7 @@ def main(argv=None):
     print(f"{'workload':22s} {'ember':>11s} {'torch':>11s} {'ember/torch':>12s}")
     for name in names:
         try:
-            r = run_workload(name, args.rounds, ember, torch)
+            r = run_workload(name, args.rounds, ember, torch, args.settle)
         except Exception as e:  # a missing op must not hide the other results
             r = {"error": f"{type(e).__name__}: {e}"}
             print(f"{name:22s} error: {r['error'][:70]}")
