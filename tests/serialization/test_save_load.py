@@ -449,7 +449,9 @@ def test_file_targets_and_archive_names(tmp_path):
 
 
 def test_zip64_records_are_readable(monkeypatch, rng):
-    monkeypatch.setattr(serialization, "_ZIP64_LIMIT", 40)
+    from ember import _serialization_write
+
+    monkeypatch.setattr(_serialization_write, "_ZIP64_LIMIT", 40)  # the zip writer's limit
     a, at = _pair(rng, (30,), ember.float64)
     buf = io.BytesIO()
     ember.save({"a": a, "b": ember.ones(2)}, buf)
