@@ -72,10 +72,7 @@ _registry.bind_methods(Tensor)
 from ember import autograd  # noqa: E402
 from ember import cuda  # noqa: E402
 from ember import linalg  # noqa: E402
-from ember import nn  # noqa: E402
 from ember import utils  # noqa: E402
-from ember._compile import compile  # noqa: E402,A004
-from ember.amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402,F401
 
 half = float16
 float = float32  # noqa: A001
@@ -128,12 +125,28 @@ def load(f, *args, **kwargs):
     return serialization.load(f, *args, **kwargs)
 
 
-# imported on first use, to keep `import ember` fast
-_LAZY_SUBMODULES = ("optim", "serialization", "func", "compat", "onnx", "jit", "amp",
+# imported on first use, to keep `import ember` fast (ember.nn with its modules and functional
+# API was ~20% of it; `ember.nn` and `import ember.nn` work as before)
+_LAZY_SUBMODULES = ("nn", "optim", "serialization", "func", "compat", "onnx", "jit", "amp",
                     "profiler", "distributed", "fft", "special", "testing")
 
 
+# torch's top-level autocast names, from ember.amp (loaded on first use)
+_LAZY_AMP = ("autocast", "get_autocast_dtype", "is_autocast_enabled")
+
+
 def __getattr__(name):
+    if name == "compile":
+        from ember._compile import compile as value
+
+        globals()["compile"] = value
+        return value
+    if name in _LAZY_AMP:
+        from ember.amp import autocast_mode
+
+        value = getattr(autocast_mode, name)
+        globals()[name] = value
+        return value
     if name in _LAZY_SUBMODULES:
         import importlib
 
