@@ -139,3 +139,21 @@ def ufunc(fn, *args):
     run(tasks)
     return out
 
+
+
+def rows(fn, n, size):
+    """Call ``fn(lo, hi)`` over [0, n) split in one contiguous range per intra-op thread when the
+    work (``size`` elements in all) is worth a hand-off, else ``fn(0, n)`` once. For row-wise
+    kernels (softmax over the last dim) whose rows are independent."""
+    nt = num_threads() if size >= ROWS_MIN_SIZE else 1
+    nt = min(nt, n)
+    if nt <= 1:
+        fn(0, n)
+        return
+    step = -(-n // nt)
+    run([(lambda lo=lo: fn(lo, min(lo + step, n))) for lo in range(0, n, step)])
+
+
+# elements from which a row-wise kernel with a transcendental per element (exp: ~2 ns each on
+# one core) is split over threads
+ROWS_MIN_SIZE = 1 << 17

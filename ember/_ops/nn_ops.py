@@ -87,6 +87,30 @@ def _down(x, dt):
 
 
 # ------------------------------------------------------------------------------ softmax
+def _softmax_arrays(xp, x, dim, log):
+    """softmax / log_softmax of x along dim: max-shift, exp, sum and normalise written into one
+    output array (in-place ufuncs); on NumPy, rows independent of dim are split over the
+    intra-op threads (ember/_ops/_parallel.py) for big inputs."""
+    out = xp.empty_like(x)
+
+    def work(lo, hi):
+        xs, o = (x, out) if lo is None else (x[lo:hi], out[lo:hi])
+        xp.subtract(xs, xs.max(axis=dim, keepdims=True), out=o)
+        if log:
+            o -= xp.log(xp.exp(o).sum(axis=dim, keepdims=True))
+        else:
+            xp.exp(o, out=o)
+            o /= o.sum(axis=dim, keepdims=True)
+
+    from ember._ops import _parallel
+
+    if type(x) is _parallel._nd and dim != 0 and x.ndim > 1:
+        _parallel.rows(work, x.shape[0], x.size)
+    else:
+        work(None, None)
+    return out
+
+
 class Softmax(Function):
     # why: max-shifted exp in one pass; backward y*(g - sum(g*y)) from the saved output
     node_name = "SoftmaxBackward0"
@@ -100,9 +124,7 @@ class Softmax(Function):
         dim = wrap_dim(dim, x.ndim)
         ctx.dim = dim
         x32, dt = _upcast(xp, x)
-        e = xp.exp(x32 - x32.max(axis=dim, keepdims=True))
-        e /= e.sum(axis=dim, keepdims=True)
-        y = _down(e, dt)
+        y = _down(_softmax_arrays(xp, x32, dim, False), dt)
         ctx.save_for_backward(y)
         return y
 
@@ -125,8 +147,7 @@ class LogSoftmax(Function):
         dim = wrap_dim(dim, x.ndim)
         ctx.dim = dim
         x32, dt = _upcast(xp, x)
-        shifted = x32 - x32.max(axis=dim, keepdims=True)
-        y = _down(shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True)), dt)
+        y = _down(_softmax_arrays(xp, x32, dim, True), dt)
         ctx.save_for_backward(y)
         return y
 
