@@ -7,61 +7,33 @@ Everything recursive (``parameters()``, ``state_dict()``, ``.to()``) walks ``_mo
 """
 
 import functools
-import itertools
-import warnings
 from collections import OrderedDict
-from collections import namedtuple
-from collections.abc import Mapping
 
 from ember._tensor import Tensor
-from ember.autograd.function import Function
 from ember.autograd.grad_mode import no_grad
+from ember.nn.modules import _module_hooks
+from ember.nn.modules import _state_dict
+from ember.nn.modules._module_hooks import _BackwardHook  # noqa: F401
+from ember.nn.modules._module_hooks import _BackwardHookFn  # noqa: F401
+from ember.nn.modules._module_hooks import _Dicts  # noqa: F401
+from ember.nn.modules._module_hooks import _global_backward_hooks
+from ember.nn.modules._module_hooks import _global_backward_pre_hooks
+from ember.nn.modules._module_hooks import _global_buffer_registration_hooks
+from ember.nn.modules._module_hooks import _global_forward_hooks
+from ember.nn.modules._module_hooks import _global_forward_hooks_always_called
+from ember.nn.modules._module_hooks import _global_forward_pre_hooks
+from ember.nn.modules._module_hooks import _global_module_registration_hooks
+from ember.nn.modules._module_hooks import _global_parameter_registration_hooks
+from ember.nn.modules._module_hooks import add_hook as _add_hook
+from ember.nn.modules._state_dict import _IncompatibleKeys  # noqa: F401
 from ember.nn.parameter import Buffer
 from ember.nn.parameter import Parameter
-from ember.nn.parameter import is_lazy
-from ember.utils.hooks import RemovableHandle
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_hook", "register_module_full_backward_pre_hook",
            "register_module_buffer_registration_hook",
            "register_module_parameter_registration_hook",
            "register_module_module_registration_hook"]
-
-_global_forward_pre_hooks = OrderedDict()
-_global_forward_hooks = OrderedDict()
-_global_forward_hooks_always_called = OrderedDict()
-_global_backward_pre_hooks = OrderedDict()
-_global_backward_hooks = OrderedDict()
-_global_buffer_registration_hooks = OrderedDict()
-_global_parameter_registration_hooks = OrderedDict()
-_global_module_registration_hooks = OrderedDict()
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    __slots__ = ()
-
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
-class _Dicts:
-    """Several hook dicts that one RemovableHandle cleans up together."""
-
-    def __init__(self, *dicts):
-        self.dicts = dicts
-
-    def pop(self, key, default=None):
-        for d in self.dicts:
-            d.pop(key, None)
-        return default
-
-
-def _handle(hooks, *extra):
-    return RemovableHandle(hooks, extra_dict=_Dicts(*extra) if extra else None)
 
 
 def typename(obj):
@@ -92,147 +64,37 @@ def _addindent(s, num_spaces):
 # ---------------------------------------------------------------------- global hooks
 def register_module_forward_pre_hook(hook):
     """A forward pre-hook run for every module: hook(module, args) -> None or new args."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     """A forward hook run for every module: hook(module, args, output) -> None or new output."""
-    handle = _handle(_global_forward_hooks, _global_forward_hooks_always_called)
-    _global_forward_hooks[handle.id] = hook
     if with_kwargs:
         raise NotImplementedError("global forward hooks with kwargs are not supported")
+    handle = _add_hook(_global_forward_hooks, hook, _global_forward_hooks_always_called)
     if always_call:
         _global_forward_hooks_always_called[handle.id] = True
     return handle
 
 
 def register_module_full_backward_pre_hook(hook):
-    handle = RemovableHandle(_global_backward_pre_hooks)
-    _global_backward_pre_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_backward_pre_hooks, hook)
 
 
 def register_module_full_backward_hook(hook):
-    handle = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_backward_hooks, hook)
 
 
 def register_module_buffer_registration_hook(hook):
-    handle = RemovableHandle(_global_buffer_registration_hooks)
-    _global_buffer_registration_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_buffer_registration_hooks, hook)
 
 
 def register_module_parameter_registration_hook(hook):
-    handle = RemovableHandle(_global_parameter_registration_hooks)
-    _global_parameter_registration_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_parameter_registration_hooks, hook)
 
 
 def register_module_module_registration_hook(hook):
-    handle = RemovableHandle(_global_module_registration_hooks)
-    _global_module_registration_hooks[handle.id] = hook
-    return handle
-
-
-# ---------------------------------------------------------------------- backward hooks
-class _BackwardHookFn(Function):
-    """Identity on a group of tensors whose backward reports the gradients flowing through."""
-
-    node_name = "BackwardHookFunctionBackward"
-
-    @staticmethod
-    def forward(ctx, callback, *tensors):
-        ctx.callback = callback
-        return tuple(t.view_as(t) for t in tensors)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        new = ctx.callback(grads)
-        if new is not None:
-            grads = tuple(new)
-        return (None,) + tuple(grads)
-
-
-class _BackwardHook:
-    """Runs a module's full backward (pre-)hooks from identity nodes on its inputs and outputs."""
-
-    def __init__(self, module, hooks, pre_hooks):
-        self.module = module
-        self.hooks = hooks
-        self.pre_hooks = pre_hooks
-        self.grad_outputs = None
-        self.n_inputs = 0
-        self.input_positions = ()
-        self.inputs_hooked = False
-
-    def _wrap(self, args, callback):
-        pos = [i for i, a in enumerate(args)
-               if isinstance(a, Tensor) and a.requires_grad]
-        if not pos:
-            return args, ()
-        outs = _BackwardHookFn.apply(callback, *[args[i] for i in pos])
-        if isinstance(outs, Tensor):
-            outs = (outs,)
-        new = list(args)
-        for i, o in zip(pos, outs):
-            new[i] = o
-        return tuple(new), tuple(pos)
-
-    def setup_input_hook(self, args):
-        self.n_inputs = len(args)
-        new, pos = self._wrap(args, self._on_input_grads)
-        self.input_positions = pos
-        self.inputs_hooked = bool(pos)
-        return new
-
-    def setup_output_hook(self, result):
-        single = isinstance(result, Tensor)
-        outs = (result,) if single else result
-        if not isinstance(outs, tuple):
-            return result
-        self.n_outputs = len(outs)
-        new, pos = self._wrap(outs, self._on_output_grads)
-        self.output_positions = pos
-        return new[0] if single else new
-
-    def _on_output_grads(self, grads):
-        full = [None] * self.n_outputs
-        for i, g in zip(self.output_positions, grads):
-            full[i] = g
-        full = tuple(full)
-        for hook in self.pre_hooks:
-            res = hook(self.module, full)
-            if res is not None:
-                full = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-        self.grad_outputs = full
-        if not self.inputs_hooked:
-            # no input needs a gradient: the hooks see None for every grad_input
-            for hook in self.hooks:
-                res = hook(self.module, (None,) * max(self.n_inputs, 1), full)
-                if res is not None and any(r is not None for r in res):
-                    raise RuntimeError("Backward hook for Modules where no input requires "
-                                       "gradient should always return None or None for all "
-                                       "gradients.")
-        return tuple(full[i] for i in self.output_positions)
-
-    def _on_input_grads(self, grads):
-        full = [None] * self.n_inputs
-        for i, g in zip(self.input_positions, grads):
-            full[i] = g
-        full = tuple(full)
-        for hook in self.hooks:
-            res = hook(self.module, full, self.grad_outputs)
-            if res is not None:
-                res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-                if len(res) != len(full):
-                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, "
-                                       f"got {len(res)}, but expected {len(full)}")
-                full = res
-        return tuple(full[i] for i in self.input_positions)
+    return _add_hook(_global_module_registration_hooks, hook)
 
 
 # ---------------------------------------------------------------------- Module
@@ -706,237 +568,81 @@ class Module:
 
     # ------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
-        if type(self).get_extra_state is not Module.get_extra_state:
-            destination[prefix + "_extra_state"] = self.get_extra_state()
+        _state_dict.save_to_state_dict(self, destination, prefix, keep_vars)
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of every parameter and persistent buffer, keyed by dotted name."""
-        if args:
-            if destination is None and len(args) > 0:
-                destination = args[0]
-            if len(args) > 1 and prefix == "":
-                prefix = args[1]
-            if len(args) > 2 and keep_vars is False:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        local_metadata = dict(version=self._version)
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
-        for hook in self._state_dict_pre_hooks.values():
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".",
-                                  keep_vars=keep_vars)
-        for hook in self._state_dict_hooks.values():
-            result = hook(self, destination, prefix, local_metadata)
-            if result is not None:
-                destination = result
-        return destination
+        return _state_dict.state_dict(self, *args, destination=destination, prefix=prefix,
+                                      keep_vars=keep_vars)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
-        for hook in self._load_state_dict_pre_hooks.values():
-            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                 error_msgs)
-        persistent = {k: v for k, v in self._buffers.items()
-                      if k not in self._non_persistent_buffers_set}
-        local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
-                                                        persistent.items()) if v is not None}
-        assign = local_metadata.get("assign_to_params_buffers", False)
-        for name, param in local_state.items():
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            input_param = state_dict[key]
-            if not isinstance(input_param, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected '
-                                  "torch.Tensor or Tensor-like object from checkpoint but "
-                                  f"received {type(input_param)}")
-                continue
-            lazy = is_lazy(param)
-            if not lazy and param.ndim == 0 and input_param.ndim == 1 \
-                    and input_param.shape[0] == 1:
-                input_param = input_param[0]
-            if not lazy and input_param.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{input_param.shape} from checkpoint, the shape in current "
-                                  f"model is {param.shape}.")
-                continue
-            try:
-                with no_grad():
-                    if lazy:
-                        param.materialize(input_param.shape)
-                    if assign:
-                        if isinstance(param, Parameter):
-                            if not isinstance(input_param, Parameter):
-                                input_param = Parameter(input_param,
-                                                        requires_grad=param.requires_grad)
-                            else:
-                                input_param.requires_grad_(param.requires_grad)
-                        setattr(self, name, input_param)
-                    else:
-                        param.copy_(input_param)
-            except Exception as ex:  # noqa: BLE001 - reported like torch, with the shapes
-                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
-                                  f"in the model are {param.size()} and whose dimensions in the "
-                                  f"checkpoint are {input_param.size()}, an exception occurred "
-                                  f": {ex.args}.")
-        extra_key = prefix + "_extra_state"
-        if type(self).set_extra_state is not Module.set_extra_state:
-            if extra_key in state_dict:
-                self.set_extra_state(state_dict[extra_key])
-            elif strict:
-                missing_keys.append(extra_key)
-        elif strict and extra_key in state_dict:
-            unexpected_keys.append(extra_key)
-        if strict:
-            for key in state_dict.keys():
-                if key.startswith(prefix) and key != extra_key:
-                    input_name = key[len(prefix):].split(".", 1)[0]
-                    if input_name not in self._modules and input_name not in local_state:
-                        unexpected_keys.append(key)
+        _state_dict.load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                                         missing_keys, unexpected_keys, error_msgs)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy parameters and buffers from `state_dict`; strict checks keys both ways."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys, unexpected_keys, error_msgs = [], [], []
-        metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-        if metadata is not None:
-            state_dict._metadata = metadata
-
-        def load(module, local_state_dict, prefix=""):
-            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
-            if assign:
-                local_metadata["assign_to_params_buffers"] = assign
-            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True,
-                                         missing_keys, unexpected_keys, error_msgs)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    child_sd = {k: v for k, v in local_state_dict.items()
-                                if k.startswith(child_prefix)}
-                    load(child, child_sd, child_prefix)
-            incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
-            for hook in module._load_state_dict_post_hooks.values():
-                out = hook(module, incompatible)
-                if out is not None:
-                    raise RuntimeError("Hooks registered with "
-                                       "``register_load_state_dict_post_hook`` are not expected "
-                                       "to return new values, if incompatible_keys need to be "
-                                       "modified,it should be done inplace.")
-
-        load(self, state_dict)
-        del load
-        if strict:
-            if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
-            if missing_keys:
-                error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing_keys)))
-        if error_msgs:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self.__class__.__name__, "\n\t".join(error_msgs)))
-        return _IncompatibleKeys(missing_keys, unexpected_keys)
+        return _state_dict.load_state_dict(self, state_dict, strict, assign)
 
     # ------------------------------------------------------------------ hooks
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """hook(module, args) -> None or new args; with_kwargs: hook(module, args, kwargs)."""
-        handle = _handle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
+        handle = _add_hook(self._forward_pre_hooks, hook, self._forward_pre_hooks_with_kwargs,
+                           prepend=prepend)
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
         """hook(module, args, output) -> None or new output (kwargs form with with_kwargs)."""
-        handle = _handle(self._forward_hooks, self._forward_hooks_with_kwargs,
-                         self._forward_hooks_always_called)
-        self._forward_hooks[handle.id] = hook
+        handle = _add_hook(self._forward_hooks, hook, self._forward_hooks_with_kwargs,
+                           self._forward_hooks_always_called, prepend=prepend)
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
         if always_call:
             self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """hook(module, grad_output) -> None or new grad_output, before input grads exist."""
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._backward_pre_hooks, hook, prepend=prepend)
+
+    def _set_backward_hook_kind(self, full):
+        if self._is_full_backward_hook is (not full):
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = full
 
     def register_full_backward_hook(self, hook, prepend=False):
         """hook(module, grad_input, grad_output) -> None or new grad_input."""
-        if self._is_full_backward_hook is False:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = True
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        self._set_backward_hook_kind(True)
+        return _add_hook(self._backward_hooks, hook, prepend=prepend)
 
     def register_backward_hook(self, hook):
         """Deprecated form; here it behaves as a full backward hook."""
-        if self._is_full_backward_hook is True:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = False
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
+        self._set_backward_hook_kind(False)
+        return _add_hook(self._backward_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._state_dict_pre_hooks, hook)
 
     def register_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._state_dict_hooks, hook)
 
     _register_state_dict_hook = register_state_dict_post_hook
 
     def register_load_state_dict_pre_hook(self, hook):
         """hook(module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors)."""
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self)
-        return handle
+        return _add_hook(self._load_state_dict_pre_hooks, functools.partial(hook, self))
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = (functools.partial(hook, self)
-                                                      if with_module else hook)
-        return handle
+        return _add_hook(self._load_state_dict_pre_hooks,
+                         functools.partial(hook, self) if with_module else hook)
 
     def register_load_state_dict_post_hook(self, hook):
         """hook(module, incompatible_keys), after load_state_dict (may edit keys in place)."""
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._load_state_dict_post_hooks, hook)
 
     # ------------------------------------------------------------------ call
     def _call_impl(self, *args, **kwargs):
@@ -951,64 +657,7 @@ class Module:
     __call__ = _call_impl
 
     def _call_with_hooks(self, args, kwargs):
-        called_always = set()
-        result = None
-        try:
-            for hook_id, hook in itertools.chain(_global_forward_pre_hooks.items(),
-                                                 self._forward_pre_hooks.items()):
-                if hook_id in self._forward_pre_hooks_with_kwargs:
-                    res = hook(self, args, kwargs)
-                    if res is not None:
-                        if isinstance(res, tuple) and len(res) == 2:
-                            args, kwargs = res
-                        else:
-                            raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                               f"(new_args, new_kwargs), but got {res}.")
-                else:
-                    res = hook(self, args)
-                    if res is not None:
-                        args = res if isinstance(res, tuple) else (res,)
-            bw = None
-            full_hooks = list(_global_backward_hooks.values()) + list(
-                self._backward_hooks.values())
-            pre_hooks = list(_global_backward_pre_hooks.values()) + list(
-                self._backward_pre_hooks.values())
-            if full_hooks or pre_hooks:
-                bw = _BackwardHook(self, full_hooks, pre_hooks)
-                args = bw.setup_input_hook(args)
-            result = self.forward(*args, **kwargs)
-            for hook_id, hook in itertools.chain(_global_forward_hooks.items(),
-                                                 self._forward_hooks.items()):
-                if (hook_id in self._forward_hooks_always_called
-                        or hook_id in _global_forward_hooks_always_called):
-                    called_always.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    res = hook(self, args, kwargs, result)
-                else:
-                    res = hook(self, args, result)
-                if res is not None:
-                    result = res
-            if bw is not None:
-                result = bw.setup_output_hook(result)
-            return result
-        except Exception:
-            for hook_id, hook in itertools.chain(_global_forward_hooks.items(),
-                                                 self._forward_hooks.items()):
-                always = (hook_id in self._forward_hooks_always_called
-                          or hook_id in _global_forward_hooks_always_called)
-                if always and hook_id not in called_always:
-                    try:
-                        if hook_id in self._forward_hooks_with_kwargs:
-                            res = hook(self, args, kwargs, result)
-                        else:
-                            res = hook(self, args, result)
-                        if res is not None:
-                            result = res
-                    except Exception as e:  # noqa: BLE001
-                        warnings.warn("forward hook with ``always_call=True`` raised an "
-                                      f"exception that was silenced as another error was "
-                                      f"raised in forward: {str(e)}", stacklevel=2)
-            raise
+        return _module_hooks.call_with_hooks(self, args, kwargs)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self):
