@@ -17,6 +17,10 @@ from ember.autograd.function import Function
 Tensor = _tensor.Tensor
 
 
+_nd = _parallel._nd
+_FROM_NP = _dtype._FROM_NP
+
+
 def _cast(xp, x, np_dtype):
     if isinstance(x, xp.ndarray):
         return x if x.dtype == np_dtype else x.astype(np_dtype)
@@ -25,6 +29,10 @@ def _cast(xp, x, np_dtype):
 
 def binary_operands(xp, a, b):
     """Cast a and b to torch's result dtype of the pair (scalars stay Python numbers)."""
+    if type(a) is _nd and type(b) is _nd:  # fast path: two NumPy arrays of one float dtype
+        da = a.dtype
+        if da == b.dtype and da.kind in "fc":
+            return a, b, _FROM_NP[da]
     rt = _dtype.result_type(a, b)
     npdt = rt.np_dtype
     if npdt.kind in "iu":
@@ -42,7 +50,6 @@ def _wrap_int(xp, x, npdt):
     return x
 
 
-_nd = _parallel._nd
 _PAR_MIN = _parallel.MIN_SIZE
 
 
