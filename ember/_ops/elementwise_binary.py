@@ -1,5 +1,6 @@
-"""Binary elementwise math: rounding division, fmod/remainder, atan2, hypot, xlogy, copysign,
-logaddexp, heaviside, float_power, and the ternary lerp/addcmul/addcdiv.
+"""Binary elementwise math: the `_binary` op helper, maximum/minimum/fmax/fmin, rounding
+division, fmod/remainder, atan2, hypot, xlogy, copysign, logaddexp, heaviside, float_power, and
+the ternary lerp/addcmul/addcdiv.
 
 Integer division by zero raises RuntimeError("ZeroDivisionError") as torch does; float division
 by zero gives inf/nan silently.
@@ -14,7 +15,6 @@ from ember._ops.elementwise import _cast
 from ember._ops.elementwise import _quiet
 from ember._ops.elementwise import binary_operands
 from ember._ops.elementwise import call_binary
-from ember._ops.elementwise_more import _binary
 from ember._ops.elementwise_more import _check_tensor
 from ember._ops.elementwise_more import inplace_result
 from ember._ops.elementwise_more import not_implemented
@@ -22,6 +22,115 @@ from ember.autograd.function import Function
 
 Tensor = _tensor.Tensor
 
+
+# ------------------------------------------------------------------------------ binary helper
+
+def _binary(name, node, kernel, deriv=None, *, floating=False, reject="", kernel_name=None,
+            tensor_other=True, scalar_input=False, saves="ab", inplace=True, aliases=(),
+            scalar_nodes=None):
+    """Define and register a binary elementwise op with torch's promotion and broadcasting.
+
+    kernel(xp, a, b) -> array; deriv(g, a, b, out, need) -> (ga, gb) with ember ops (a or b may
+    be a Python number). tensor_other: torch accepts only a Tensor as the second argument;
+    scalar_input: torch also accepts a number as the first; scalar_nodes: grad_fn names for
+    (number other, number input) when they differ from node.
+    """
+    kname = kernel_name or f"{name}_cpu"
+
+    class Op(Function):
+        node_name = node
+        _array_io = True
+
+        @staticmethod
+        def forward(ctx, a, b):
+            xp = ctx.xp
+            a, b, rt = binary_operands(xp, a, b)
+            if reject and rt.np_dtype.kind in reject:
+                raise not_implemented(kname, xp.empty(0, rt.np_dtype))
+            if floating and rt.np_dtype.kind in "biu":
+                rt = _dtype.get_default_dtype()
+                a, b = _cast(xp, a, rt.np_dtype), _cast(xp, b, rt.np_dtype)
+            with _quiet(xp):
+                out = call_binary(lambda p, q: kernel(xp, p, q), a, b)
+            out = xp.asarray(out)
+            if out.dtype != rt.np_dtype:
+                out = out.astype(rt.np_dtype)
+            a_arr, b_arr = isinstance(a, xp.ndarray), isinstance(b, xp.ndarray)
+            ctx.a_scalar = None if a_arr else a
+            ctx.b_scalar = None if b_arr else b
+            ctx.save_for_backward(a if "a" in saves and a_arr else None,
+                                  b if "b" in saves and b_arr else None,
+                                  out if "o" in saves else None)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b, out = ctx.saved_tensors
+            a = ctx.a_scalar if a is None else a
+            b = ctx.b_scalar if b is None else b
+            return deriv(g, a, b, out, ctx.needs_input_grad)
+
+    Op.__name__ = Op.__qualname__ = "".join(p.capitalize() for p in name.split("_"))
+    ScalarOther = type(Op.__name__ + "Scalar", (Op,), {"node_name": (scalar_nodes or (node,))[0]})
+    ScalarInput = type(Op.__name__ + "RScalar", (Op,), {"node_name": (scalar_nodes or
+                                                                      (node, node))[-1]})
+
+    def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            if not (scalar_input and isinstance(other, Tensor)):
+                _check_tensor(name, input)
+            return ScalarInput.apply(input, other)
+        if not isinstance(other, Tensor):
+            if tensor_other:
+                _check_tensor(name, other, 2, "other")
+            return ScalarOther.apply(input, other)
+        return Op.apply(input, other)
+
+    def op_(input, other):
+        return inplace_result(input, op(input, other), name + "_")
+
+    op.__name__, op_.__name__ = name, name + "_"
+    op.__doc__ = f"{name}, elementwise with broadcasting."
+    register(name, *aliases)(op)
+    if inplace:
+        register(name + "_", *(a + "_" for a in aliases), function=False)(op_)
+    op.Op = Op
+    return op
+
+
+def _max_deriv(keeps):
+    # ties split the gradient in half; NaN (which propagates) keeps it
+    def deriv(g, a, b, out, need):
+        half = (g / 2).where(a == b, g)
+        ga = half.where(keeps(a, b), 0.0) if need[0] else None
+        gb = half.where(keeps(b, a), 0.0) if need[1] else None
+        return ga, gb
+    return deriv
+
+
+maximum = _binary("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximum(a, b),
+                  _max_deriv(lambda p, q: (p < q).logical_not()), inplace=False)
+minimum = _binary("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b),
+                  _max_deriv(lambda p, q: (p > q).logical_not()), inplace=False)
+
+
+def _fmax_deriv(pick):
+    # the NaN-ignoring variants send the whole gradient to the operand that was chosen
+    def deriv(g, a, b, out, need):
+        take_a = pick(a, b).logical_or(b.isnan())
+        ga = g.where(take_a, 0.0) if need[0] else None
+        gb = g.where(take_a.logical_not(), 0.0) if need[1] else None
+        return ga, gb
+    return deriv
+
+
+fmax = _binary("fmax", "FmaxBackward0", lambda xp, a, b: xp.fmax(a, b),
+               _fmax_deriv(lambda p, q: p >= q), inplace=False)
+fmin = _binary("fmin", "FminBackward0", lambda xp, a, b: xp.fmin(a, b),
+               _fmax_deriv(lambda p, q: p <= q), inplace=False)
+
+
+# ------------------------------------------------------------------------------ division
 
 def _no_int_zero(xp, a, b):
     """torch raises for integer division by zero (a or b may be a number; the other is cast)."""
