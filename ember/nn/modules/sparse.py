@@ -4,22 +4,11 @@ from ember._ops import creation
 from ember.autograd.grad_mode import no_grad
 from ember.nn import functional as F
 from ember.nn import init
+from ember.nn._functional_embedding import _padding_idx
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-def _padding(padding_idx, num):
-    if padding_idx is not None:
-        if padding_idx > 0:
-            if padding_idx >= num:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-        elif padding_idx < 0:
-            if padding_idx < -num:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx = num + padding_idx
-    return padding_idx
 
 
 class Embedding(Module):
@@ -39,7 +28,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        self.padding_idx = _padding(padding_idx, num_embeddings)
+        self.padding_idx = _padding_idx(padding_idx, num_embeddings)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
@@ -110,7 +99,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = _padding(padding_idx, num_embeddings)
+        self.padding_idx = _padding_idx(padding_idx, num_embeddings)
         if _weight is None:
             self.weight = Parameter(creation.empty((num_embeddings, embedding_dim),
                                                    **factory_kwargs))
