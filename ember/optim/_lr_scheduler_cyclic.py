@@ -7,7 +7,6 @@ import types
 from functools import partial
 
 from ember.optim.lr_scheduler import LRScheduler
-from ember.optim.lr_scheduler import _group_values
 from ember.optim.lr_scheduler import _per_group
 from ember.optim.lr_scheduler import _set_group_value
 from ember.optim.optimizer import Optimizer
@@ -184,9 +183,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             values = self.get_lr()
         finally:
             self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
-            _set_group_value(group, "lr", lr)
-        self._last_lr = _group_values(self.optimizer, "lr")
+        self._set_lrs(values)
 
 
 class OneCycleLR(LRScheduler):
