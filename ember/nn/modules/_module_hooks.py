@@ -61,6 +61,14 @@ class _BackwardHookFn(Function):
         return (None,) + tuple(grads)
 
 
+def _spread(grads, positions, n):
+    """The gradients of the hooked tensors at their positions among n arguments (None elsewhere)."""
+    full = [None] * n
+    for i, g in zip(positions, grads):
+        full[i] = g
+    return tuple(full)
+
+
 class _BackwardHook:
     """Runs a module's full backward (pre-)hooks from identity nodes on its inputs and outputs."""
 
@@ -104,10 +112,7 @@ class _BackwardHook:
         return new[0] if single else new
 
     def _on_output_grads(self, grads):
-        full = [None] * self.n_outputs
-        for i, g in zip(self.output_positions, grads):
-            full[i] = g
-        full = tuple(full)
+        full = _spread(grads, self.output_positions, self.n_outputs)
         for hook in self.pre_hooks:
             res = hook(self.module, full)
             if res is not None:
@@ -124,10 +129,7 @@ class _BackwardHook:
         return tuple(full[i] for i in self.output_positions)
 
     def _on_input_grads(self, grads):
-        full = [None] * self.n_inputs
-        for i, g in zip(self.input_positions, grads):
-            full[i] = g
-        full = tuple(full)
+        full = _spread(grads, self.input_positions, self.n_inputs)
         for hook in self.hooks:
             res = hook(self.module, full, self.grad_outputs)
             if res is not None:
