@@ -55,6 +55,7 @@ from ember._ops import creation as _creation  # noqa: F401
 from ember._ops import decompositions as _decompositions  # noqa: F401
 from ember._ops import elementwise as _elementwise  # noqa: F401
 from ember._ops import elementwise_more as _elementwise_more  # noqa: F401
+from ember._ops import extra_math as _extra_math  # noqa: F401
 from ember._ops import indexing as _indexing  # noqa: F401
 from ember._ops import joining as _joining  # noqa: F401
 from ember._ops import linalg as _linalg_ops  # noqa: F401
@@ -65,6 +66,7 @@ from ember._ops import random as _random_ops  # noqa: F401
 from ember._ops import reduction as _reduction  # noqa: F401
 from ember._ops import shape as _shape  # noqa: F401
 from ember._ops import sorting as _sorting  # noqa: F401
+from ember._ops import windows as _windows  # noqa: F401
 
 globals().update(_registry.FUNCTIONS)
 _registry.bind_methods(Tensor)
