@@ -11,7 +11,6 @@ asymptotic expansion; ndtri by two Newton steps on an erfinv estimate.
 import math
 
 from ember._ops._special import _B2K
-from ember._ops._special import _erfc_cf
 from ember._ops._special import _f64
 from ember._ops._special import _finish
 from ember._ops._special import _quiet
@@ -209,7 +208,10 @@ def erfcx(xp, x):
         xd = _f64(xp, x)
         big = xd >= 1.5
         xb = xp.where(big, xd, 2.0)
-        cf = xp.exp(xb * xb) * _erfc_cf(xp, xb)
+        f = xb.copy()   # erfc(x) = exp(-x^2) / (sqrt(pi) (x + (1/2)/(x + 1/(x + ...))))
+        for k in range(120, 0, -1):
+            f = xb + (0.5 * k) / f
+        cf = 1.0 / (math.sqrt(math.pi) * f)
         xs = xp.where(big, 0.0, xd)
         out = xp.where(big, cf, xp.exp(xs * xs) * erfc(xp, xs))
         out = xp.where(xd == math.inf, 0.0, out)
@@ -238,10 +240,17 @@ def ndtri(xp, p):
         pd = _f64(xp, p)
         x = _SQRT2 * erfinv(xp, 2 * pd - 1)
         lower = (pd < 0.5) & (pd > 0)
-        for _ in range(2):   # Newton on ndtr, accurate in the lower tail where 2p - 1 rounds
-            xs = xp.where(lower & xp.isfinite(x), x, 0.0)
-            f = 0.5 * erfc(xp, -xs / _SQRT2) - pd
-            x = xp.where(lower & xp.isfinite(x), xs - f * _SQRT_2PI * xp.exp(xs * xs / 2), x)
+        # tails: Abramowitz-Stegun 26.2.23 estimate, then Newton on log(ndtr(x)) = log(p)
+        pt = xp.where(lower, pd, 0.25)
+        t = xp.sqrt(-2 * xp.log(pt))
+        est = -(t - (2.515517 + 0.802853 * t + 0.010328 * t * t) /
+                (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t ** 3))
+        x = xp.where(lower & (pd < 1e-2), est, x)
+        logp = xp.log(pt)
+        for _ in range(4):
+            xs = xp.where(lower, x, 0.0)
+            ln = log_ndtr(xp, xs)
+            x = xp.where(lower, xs - (ln - logp) * _SQRT_2PI * xp.exp(ln + xs * xs / 2), x)
         x = xp.where(pd == 0, -math.inf, xp.where(pd == 1, math.inf, x))
         x = xp.where((pd < 0) | (pd > 1), math.nan, x)
         return _finish(xp, x, p)
