@@ -117,6 +117,7 @@ class _C2R(Function):
         xp = ctx.xp
         ctx.in_sizes = [x.shape[d] for d in dims]
         ctx.args = (sizes, dims, norm)
+        ctx.was_real = x.dtype.kind != "c"
         out_dt = _COMPLEX[x.dtype.name]
         half = list(sizes[:-1]) + [sizes[-1] // 2 + 1]
         x = _resize(xp, x, half, dims)
@@ -133,12 +134,13 @@ class _C2R(Function):
         if twice > 0:
             gx = ember.cat([gx.narrow(last, 0, 1), gx.narrow(last, 1, twice) * 2,
                             gx.narrow(last, twice + 1, m - twice - 1)], last)
-        return _resize_t(gx, ctx.in_sizes, dims), None, None, None
+        gx = _resize_t(gx, ctx.in_sizes, dims)
+        return (gx.real if ctx.was_real else gx), None, None, None
 
 
 # ------------------------------------------------------------------------------ arguments
 
-def _prepare(input, name, real_only=False, complex_in=False):
+def _prepare(input, name, real_only=False):
     if not isinstance(input, _tensor.Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
@@ -150,8 +152,6 @@ def _prepare(input, name, real_only=False, complex_in=False):
         input = input.to(_dtype.get_default_dtype())
     elif dt in (_dtype.float16, _dtype.bfloat16):
         raise RuntimeError(f"Unsupported dtype {_dtype.SCALAR_NAMES[dt]}")
-    if complex_in and not input.dtype.is_complex:
-        input = input.to(_COMPLEX[input.dtype.np_dtype.name])
     return input
 
 
@@ -250,7 +250,7 @@ def rfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The inverse of rfft: a real signal of length n (default 2 * (m - 1))."""
-    input = _prepare(input, "irfft", complex_in=True)
+    input = _prepare(input, "irfft")
     sizes, dims = _one_dim(input, n, dim, "irfft", last_half=True)
     return _write(_C2R.apply(input, sizes, dims, _norm(norm)), out, "fft_irfft")
 
@@ -262,7 +262,7 @@ def rfftn(input, s=None, dim=None, norm=None, *, out=None):
 
 
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
-    input = _prepare(input, "irfftn", complex_in=True)
+    input = _prepare(input, "irfftn")
     sizes, dims = _dims_sizes(input, s, dim, "irfftn", last_half=True)
     return _write(_C2R.apply(input, sizes, dims, _norm(norm)), out, "fft_irfftn")
 
@@ -279,7 +279,7 @@ def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 
 def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The DFT of a Hermitian-symmetric signal given by its first half: a real result."""
-    input = _prepare(input, "hfft", complex_in=True)
+    input = _prepare(input, "hfft")
     sizes, dims = _one_dim(input, n, dim, "hfft", last_half=True)
     return _write(_C2R.apply(input.conj(), sizes, dims, _DUAL[_norm(norm)]), out, "fft_hfft")
 
@@ -291,7 +291,7 @@ def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 
 def hfftn(input, s=None, dim=None, norm=None, *, out=None):
-    input = _prepare(input, "hfftn", complex_in=True)
+    input = _prepare(input, "hfftn")
     sizes, dims = _dims_sizes(input, s, dim, "hfftn", last_half=True)
     return _write(_C2R.apply(input.conj(), sizes, dims, _DUAL[_norm(norm)]), out, "fft_hfftn")
 

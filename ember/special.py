@@ -164,9 +164,10 @@ def bessel_j1(input, *, out=None):
 
 
 def spherical_bessel_j0(input, *, out=None):
-    x = _float(input)
+    x = _float(input).detach()    # not differentiable in torch either
     safe = x.where(x != 0, 1.0)
-    return _out((safe.sin() / safe).where(x != 0, 1.0), out, "special_spherical_bessel_j0")
+    y = (safe.sin() / safe).where(x != 0, 1.0).where(~x.isinf(), 0.0)
+    return _out(y, out, "special_spherical_bessel_j0")
 
 
 def softmax(input, dim, *, dtype=None):

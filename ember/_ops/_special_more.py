@@ -196,7 +196,6 @@ def bessel_j(xp, x, order):
         xl = xp.where(small, 30.0, ax)
         out = xp.where(small, j0 if order == 0 else j1, _bessel_j_hankel(xp, xl, order))
         out = xp.where(ax == 0, 1.0 if order == 0 else 0.0, out)
-        out = xp.where(xp.isinf(ax), 0.0, out)
         if order == 1:
             out = xp.where(xd < 0, -out, out)
         return _finish(xp, xp.where(xp.isnan(xd), math.nan, out), x)
