@@ -66,6 +66,7 @@ from ember._ops import random as _random_ops  # noqa: F401
 from ember._ops import reduction as _reduction  # noqa: F401
 from ember._ops import shape as _shape  # noqa: F401
 from ember._ops import sorting as _sorting  # noqa: F401
+from ember._ops import torch_aliases as _torch_aliases  # noqa: F401
 from ember._ops import windows as _windows  # noqa: F401
 
 globals().update(_registry.FUNCTIONS)
