@@ -61,6 +61,15 @@ def main():
     have_m = [n for n in tmethods if hasattr(ember.Tensor, n)]
     lines += [f"## Tensor methods and attributes: {len(have_m)} of {len(tmethods)} present", "",
               "Missing:", "", ", ".join(n for n in tmethods if not hasattr(ember.Tensor, n)), ""]
+    for mod in ("fft", "special"):
+        tmod, emod = getattr(torch, mod), getattr(ember, mod)
+        names = sorted(n for n in dir(tmod) if not n.startswith("_") and callable(
+            getattr(tmod, n)) and not isinstance(getattr(tmod, n), type) and
+            re.fullmatch(r"[a-z][a-z0-9_]*", n))
+        have_s = [n for n in names if hasattr(emod, n)]
+        lines += [f"## torch.{mod}: {len(have_s)} of {len(names)} present", "",
+                  "Missing: " + (", ".join(n for n in names if not hasattr(emod, n)) or "none"),
+                  ""]
     with open("docs/ops-coverage.md", "w") as f:
         f.write("\n".join(lines))
     print("\n".join(lines[:12]))
